@@ -1,0 +1,52 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import './app-types.js';
+import { httpError } from './errors.js';
+import { findTenantByKey } from './tenants.js';
+import { verifySessionToken, type SessionClaims } from './tokens.js';
+
+function bearer(request: FastifyRequest): string | undefined {
+  const h = request.headers.authorization;
+  if (typeof h !== 'string') return undefined;
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(h);
+  return m?.[1];
+}
+
+/** The raw API key from `Authorization: Bearer <key>` or `X-Api-Key`. */
+export function apiKeyOf(request: FastifyRequest): string | undefined {
+  const x = request.headers['x-api-key'];
+  if (typeof x === 'string' && x.trim()) return x.trim();
+  return bearer(request);
+}
+
+/**
+ * Route hook (use as `onRequest`, so unauthenticated requests are refused before their body is read):
+ * the request carries an active tenant API key; sets `request.tenant`.
+ */
+export async function requireApiKey(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  const key = apiKeyOf(request);
+  if (!key) throw httpError(401, 'unauthorized', 'API key required (Authorization: Bearer <key> or X-Api-Key)');
+  if (key.length > 512) throw httpError(401, 'unauthorized', 'invalid API key');
+  const tenant = await findTenantByKey(request.server.db, key);
+  if (!tenant) throw httpError(401, 'unauthorized', 'invalid API key');
+  request.tenant = tenant;
+}
+
+/** The raw session token (`Authorization: Bearer <token>`), used for rate-limit keys too. */
+export function sessionTokenOf(request: FastifyRequest): string | undefined {
+  return bearer(request);
+}
+
+/**
+ * Route hook (use as `onRequest`): a valid, unexpired session token; when the route has an `:id` param it must be
+ * the token's session. Sets `request.session`.
+ */
+export async function requireSessionToken(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  const token = sessionTokenOf(request);
+  if (!token) throw httpError(401, 'unauthorized', 'session token required (Authorization: Bearer <token>)');
+  const claims: SessionClaims = await verifySessionToken(request.server.relayConfig.secret, token);
+  const params = request.params as { id?: string } | undefined;
+  if (params?.id !== undefined && params.id !== claims.sessionId) {
+    throw httpError(403, 'forbidden', 'session token is not valid for this session');
+  }
+  request.session = claims;
+}

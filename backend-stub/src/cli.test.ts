@@ -1,0 +1,158 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { describeConfig, loadConfig, parseFlags } from './config.js';
+import { openDatabase } from './db/connect.js';
+import { DEMO_API_KEY, findTenantByKey } from './tenants.js';
+import { TEST_PG_URL } from './testing/engines.js';
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
+
+const BIN = fileURLToPath(new URL('../bin/eye-relay.mjs', import.meta.url));
+
+function run(args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('relay configuration', () => {
+  it('reads flags over environment over defaults', () => {
+    const c = loadConfig(
+      { PORT: '9000', DATABASE_URL: 'postgres://u:pw@db:5432/eye', ALLOWED_ORIGINS: 'https://a.example, https://b.example', EYE_SECRET: 's'.repeat(40) },
+      ['--port', '9100', '--media-dir=/srv/eye-media', '--token-ttl', '600'],
+    );
+    assert.equal(c.port, 9100);
+    assert.equal(c.dbEngine, 'postgres');
+    assert.equal(c.mediaDir, '/srv/eye-media');
+    assert.equal(c.tokenTtlSeconds, 600);
+    assert.deepEqual(c.allowedOrigins, ['https://a.example', 'https://b.example']);
+    const text = describeConfig(c);
+    assert.ok(!text.includes('s'.repeat(40)), 'secret never printed');
+    assert.ok(!text.includes(':pw@'), 'database password never printed');
+    assert.match(text, /9100/);
+  });
+
+  it('rejects bad values and unknown flags', () => {
+    assert.throws(() => parseFlags(['--prot', '1']), /unknown option/);
+    assert.throws(() => loadConfig({ PORT: 'eighty', EYE_SECRET: 's'.repeat(40) }), /PORT/);
+    assert.throws(() => loadConfig({ EYE_SECRET: 'short' }), /EYE_SECRET/);
+  });
+
+  it('generates the secret once and keeps it (mode 0600) in the data dir', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eye-cfg-'));
+    try {
+      const a = loadConfig({ EYE_DATA_DIR: dir });
+      const b = loadConfig({ EYE_DATA_DIR: dir });
+      assert.equal(a.secret, b.secret);
+      assert.ok(a.secret.length >= 32);
+      assert.equal((await stat(join(dir, 'relay-secret'))).mode & 0o777, 0o600);
+      assert.equal(a.databaseUrl, join(dir, 'eye.sqlite'));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('eye-relay CLI', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'eye-cli-'));
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('migrate, then tenant create prints a working key once', async () => {
+    const env = { EYE_DATA_DIR: dir };
+    const m = await run(['migrate'], env, dir);
+    assert.equal(m.code, 0, m.stderr);
+    assert.match(m.stdout, /applied 0001_core/);
+    const t = await run(['tenant', 'create', 'Acme University'], env, dir);
+    assert.equal(t.code, 0, t.stderr);
+    const key = /api key (eye_live_\S+)/.exec(t.stdout)?.[1];
+    assert.ok(key, t.stdout);
+    const { db } = openDatabase({ databaseUrl: join(dir, 'eye.sqlite') });
+    try {
+      const tenant = await findTenantByKey(db, key);
+      assert.equal(tenant?.name, 'Acme University');
+    } finally {
+      await db.destroy();
+    }
+    const bad = await run(['tenant', 'create'], env, dir);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /needs a name/);
+  });
+
+  it('migrate and tenant create work on PostgreSQL (DATABASE_URL + EYE_PG_SCHEMA)', async () => {
+    const schema = `eye_t_${randomBytes(6).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: TEST_PG_URL });
+    await admin.connect();
+    try {
+      await admin.query(`create schema ${schema}`);
+      const env = { EYE_DATA_DIR: dir, DATABASE_URL: TEST_PG_URL, EYE_PG_SCHEMA: schema };
+      const m = await run(['migrate'], env, dir);
+      assert.equal(m.code, 0, m.stderr);
+      assert.match(m.stdout, /applied 0001_core/);
+      const t = await run(['tenant', 'create', 'PG College'], env, dir);
+      assert.equal(t.code, 0, t.stderr);
+      const key = /api key (eye_live_\S+)/.exec(t.stdout)![1]!;
+      const { db } = openDatabase({ databaseUrl: TEST_PG_URL, pgSchema: schema });
+      try {
+        assert.equal((await findTenantByKey(db, key))?.name, 'PG College');
+      } finally {
+        await db.destroy();
+      }
+      const tables = await admin.query(`select count(*)::int as n from information_schema.tables where table_schema = $1 and table_name = 'flags'`, [schema]);
+      assert.equal(tables.rows[0].n, 1);
+    } finally {
+      await admin.query(`drop schema if exists ${schema} cascade`);
+      await admin.end();
+    }
+  });
+
+  it('serves with the demo tenant, prints its config without the secret, and stops cleanly on SIGTERM', async () => {
+    const secret = 'q'.repeat(48);
+    const child = spawn(process.execPath, [BIN, '--port', '0', '--host', '127.0.0.1', '--demo', '--log-level', 'info'], {
+      cwd: dir,
+      env: { ...process.env, EYE_DATA_DIR: dir, EYE_SECRET: secret },
+    });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    try {
+      const port = await new Promise<number>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`relay did not start:\n${out}`)), 60_000);
+        const check = () => {
+          const m = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolve(Number(m[1]));
+          } else setTimeout(check, 100);
+        };
+        check();
+      });
+      assert.match(out, /database +sqlite/);
+      assert.ok(!out.includes(secret), 'secret not printed');
+      const res = await fetch(`http://127.0.0.1:${port}/v1/sessions`, {
+        method: 'POST',
+        headers: { 'x-api-key': DEMO_API_KEY, 'content-type': 'application/json' },
+        body: JSON.stringify({ examId: 'demo-exam', candidateId: 'demo-candidate' }),
+      });
+      assert.equal(res.status, 201);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    assert.equal(await exited, 0, out);
+    assert.ok((await readFile(join(dir, 'eye.sqlite'))).length > 0);
+  });
+});

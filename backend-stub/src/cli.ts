@@ -1,0 +1,73 @@
+import { describeConfig, loadConfig } from './config.js';
+import { openDatabase } from './db/connect.js';
+import { migrateToLatest } from './db/migrate.js';
+import { serve } from './server.js';
+import { createTenant, DEMO_API_KEY } from './tenants.js';
+
+const USAGE = `Usage:
+  eye-relay [serve] [options]        start the relay (migrates the database first)
+  eye-relay migrate [options]        apply pending database migrations and exit
+  eye-relay tenant create <name> [options]
+                                     create a tenant; prints its API key once
+
+Options (each also read from the environment variable in brackets):
+  --port <n> [PORT, default 8080]          --host <h> [HOST, default 0.0.0.0]
+  --database-url <url|path> [DATABASE_URL, default ./data/eye.sqlite; postgres://... for PostgreSQL]
+  --pg-schema <name> [EYE_PG_SCHEMA]       --data-dir <dir> [EYE_DATA_DIR, default ./data]
+  --media-dir <dir> [MEDIA_DIR, default ./data/media]
+  --allowed-origins <a,b> [ALLOWED_ORIGINS] --public-url <url> [EYE_PUBLIC_URL]
+  --token-ttl <s> [EYE_TOKEN_TTL_SECONDS, default 10800]
+  --media-url-ttl <s> [EYE_MEDIA_URL_TTL_SECONDS, default 86400]
+  --rate-limit <n per minute window> [EYE_RATE_LIMIT_MAX, default 300; 0 = off]
+  --log-level <level> [LOG_LEVEL]          --demo [EYE_DEMO=1: demo tenant with the dev API key]
+  --no-migrate [EYE_AUTO_MIGRATE=0]
+Secret for tokens and media URLs: EYE_SECRET (>= 32 chars), else generated once into <data dir>/relay-secret.
+`;
+
+/** Runs one CLI command; resolves to the process exit code (serve keeps running). */
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  try {
+    if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (cmd === undefined || cmd === 'serve' || cmd.startsWith('--')) {
+      const config = loadConfig(process.env, cmd === 'serve' ? rest : argv);
+      process.stdout.write(`Eye relay\n${describeConfig(config)}\n`);
+      if (config.demo) process.stdout.write(`demo API key  ${DEMO_API_KEY} (public: development only)\n`);
+      await serve(config);
+      return 0;
+    }
+    if (cmd === 'migrate') {
+      const config = loadConfig(process.env, rest);
+      const { db } = openDatabase({ databaseUrl: config.databaseUrl, pgSchema: config.pgSchema });
+      try {
+        const results = await migrateToLatest(db);
+        process.stdout.write(results.length ? results.map((r) => `applied ${r.migrationName}\n`).join('') : 'database is up to date\n');
+      } finally {
+        await db.destroy();
+      }
+      return 0;
+    }
+    if (cmd === 'tenant' && rest[0] === 'create') {
+      const name = rest[1];
+      if (!name || name.startsWith('--')) throw new Error('tenant create needs a name');
+      const config = loadConfig(process.env, rest.slice(2));
+      const { db } = openDatabase({ databaseUrl: config.databaseUrl, pgSchema: config.pgSchema });
+      try {
+        await migrateToLatest(db);
+        const { tenantId, apiKey } = await createTenant(db, name);
+        process.stdout.write(`tenant  ${tenantId} (${name})\napi key ${apiKey}\nThe key is shown only now; the relay stores only its hash.\n`);
+      } finally {
+        await db.destroy();
+      }
+      return 0;
+    }
+    process.stderr.write(`unknown command: ${argv.join(' ')}\n\n${USAGE}`);
+    return 2;
+  } catch (err) {
+    process.stderr.write(`eye-relay: ${(err as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,39 @@
+import { Migrator, PostgresAdapter, sql, type Kysely, type MigrationResult } from 'kysely';
+import { migrations } from './migrations/index.js';
+
+/** Runs every pending migration; throws with the failing migration's error. */
+export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResult[]> {
+  // PostgreSQL: pin Kysely's bookkeeping tables to our schema. Without it the Migrator's
+  // introspection sees kysely_migration* tables of ANY schema in the database (other relays, other
+  // test runs) and then fails with 'relation "kysely_migration_lock" does not exist'.
+  const schema =
+    db.getExecutor().adapter instanceof PostgresAdapter
+      ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s
+      : undefined;
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  });
+  let { error, results } = await migrator.migrateToLatest();
+  // Kysely's PostgreSQL introspection reads every schema of the database; one dropped at that very
+  // moment (another relay's or test run's) fails the call with 'schema "x" does not exist' (3F000)
+  // before anything ran. Not ours: look again.
+  for (let retry = 0; retry < 3 && error && isOtherSchemaVanished(error, schema); retry++) {
+    await new Promise((r) => setTimeout(r, 50 * (retry + 1)));
+    ({ error, results } = await migrator.migrateToLatest());
+  }
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error');
+    const err = new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String((error as Error).message ?? error)}`);
+    (err as Error & { cause?: unknown }).cause = error;
+    throw err;
+  }
+  return results ?? [];
+}
+
+function isOtherSchemaVanished(error: unknown, ours: string | undefined): boolean {
+  const e = error as { code?: string; message?: string };
+  const m = /schema "([^"]+)" does not exist/.exec(e?.message ?? '');
+  return e?.code === '3F000' && m !== null && m[1] !== ours;
+}

@@ -1,0 +1,13 @@
+import type { Migration } from 'kysely';
+import { coreMigration } from './0001_core.js';
+import { webhooksMigration } from './0002_webhooks.js';
+
+/**
+ * Every migration, in order. Kysely runs them sorted by name, so names start with a 4-digit
+ * number. To add one: create `NNNN_name.ts` in this folder and add ONE line below.
+ * Each must run unchanged on SQLite and PostgreSQL (see schema.ts for the portable types).
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_core': coreMigration,
+  '0002_webhooks': webhooksMigration,
+};

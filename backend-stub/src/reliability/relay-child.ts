@@ -1,0 +1,56 @@
+/**
+ * Entry point of a relay run as a child process by benchmarks and chaos tests (see
+ * relay-process.ts): the production `buildServer` on the database named by the environment,
+ * listening on 127.0.0.1, reporting its URL over IPC. With EYE_BENCH_NOOP=1 it also registers
+ * `POST /bench/noop` (parses the JSON body, answers a small JSON; no auth, no database), the
+ * baseline the ingest benchmark compares against. Never part of a production start.
+ */
+import type { AddressInfo } from 'node:net';
+import { loadConfig } from '../config.js';
+import { buildServer } from '../server.js';
+import { createTenant } from '../tenants.js';
+import { installWebhookEngine } from '../webhooks/engine.js';
+
+export type ChildMessage =
+  | { type: 'ready'; url: string; tenantId: string | null; apiKey: string | null }
+  | { type: 'memory'; rss: number; heapUsed: number; external: number }
+  | { type: 'error'; message: string };
+
+const send = (m: ChildMessage) => process.send?.(m);
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env, [], { host: '127.0.0.1' });
+  const app = await buildServer({ config, logger: process.env.EYE_CHILD_LOG === '1' ? { level: 'info' } : false });
+  // The webhook engine is installed by buildServer once wired in; until then the child installs it.
+  if (!app.hasDecorator('webhooks')) installWebhookEngine(app);
+  if (process.env.EYE_BENCH_NOOP === '1') {
+    app.post('/bench/noop', { schema: { hide: true } }, async (request) => ({ ok: true, bytes: JSON.stringify(request.body ?? null).length }));
+  }
+  await app.listen({ port: config.port, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  app.relayConfig.publicUrl = url;
+  let tenant: { tenantId: string; apiKey: string } | null = null;
+  if (process.env.EYE_CHILD_CREATE_TENANT === '1') tenant = await createTenant(app.db, 'bench tenant');
+  send({ type: 'ready', url, tenantId: tenant?.tenantId ?? null, apiKey: tenant?.apiKey ?? null });
+
+  process.on('message', (msg: { type?: string }) => {
+    if (msg?.type === 'memory') {
+      const m = process.memoryUsage();
+      send({ type: 'memory', rss: m.rss, heapUsed: m.heapUsed, external: m.external });
+    } else if (msg?.type === 'stop') {
+      app.close().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    }
+  });
+  // The parent going away (test runner killed) must not leave a relay behind.
+  process.on('disconnect', () => {
+    app.close().finally(() => process.exit(0));
+  });
+}
+
+main().catch((err: unknown) => {
+  send({ type: 'error', message: err instanceof Error ? err.stack ?? err.message : String(err) });
+  process.exit(1);
+});

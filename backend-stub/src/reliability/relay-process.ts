@@ -1,0 +1,196 @@
+/**
+ * A relay in its own process, for benchmarks (RSS, load from another process) and chaos tests
+ * (SIGKILL, restart on the same database). `createRelayStore` makes the durable part (a temp dir
+ * with the SQLite file and media, or a fresh PostgreSQL schema); `spawnRelay` starts a relay
+ * process on it, as often as needed.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { TEST_PG_URL, type Engine } from '../testing/engines.js';
+import type { ChildMessage } from './relay-child.js';
+
+const CHILD = fileURLToPath(new URL('./relay-child.ts', import.meta.url));
+
+export interface RelayStore {
+  engine: Engine;
+  dir: string;
+  mediaDir: string;
+  /** Same secret across restarts, so tokens and signed URLs stay valid. */
+  secret: string;
+  env: Record<string, string>;
+  pgSchema: string | null;
+  /** Drops the PostgreSQL schema and removes the temp dir. */
+  destroy(): Promise<void>;
+}
+
+export async function withPgAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: TEST_PG_URL });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function createRelayStore(engine: Engine, prefix = 'eye_r'): Promise<RelayStore> {
+  const dir = await mkdtemp(join(tmpdir(), `${prefix}-`));
+  const secret = randomBytes(32).toString('base64url');
+  const mediaDir = join(dir, 'media');
+  let pgSchema: string | null = null;
+  const env: Record<string, string> = { EYE_SECRET: secret, EYE_DATA_DIR: dir, MEDIA_DIR: mediaDir };
+  if (engine === 'postgres') {
+    pgSchema = `${prefix}_${randomBytes(6).toString('hex')}`;
+    await withPgAdmin((c) => c.query(`create schema ${pgSchema}`));
+    env.DATABASE_URL = TEST_PG_URL;
+    env.EYE_PG_SCHEMA = pgSchema;
+  } else {
+    env.DATABASE_URL = join(dir, 'eye.sqlite');
+  }
+  return {
+    engine,
+    dir,
+    mediaDir,
+    secret,
+    env,
+    pgSchema,
+    async destroy() {
+      if (pgSchema) await withPgAdmin((c) => c.query(`drop schema if exists ${pgSchema} cascade`));
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface RelayProcess {
+  url: string;
+  pid: number;
+  /** Set only when spawned with createTenant. */
+  tenantId: string | null;
+  apiKey: string | null;
+  child: ChildProcess;
+  /** Resident set size read from /proc (bytes), independent of the child's cooperation. */
+  rss(): number;
+  /** The child's own process.memoryUsage(). */
+  memory(): Promise<{ rss: number; heapUsed: number; external: number }>;
+  /** SIGKILL: no shutdown hooks, no flushing. Resolves when the process is gone. */
+  kill(): Promise<void>;
+  /** Graceful close (drains the webhook worker), then exit. */
+  stop(): Promise<void>;
+  exited: Promise<number | null>;
+}
+
+export interface SpawnOptions {
+  createTenant?: boolean;
+  /** Register POST /bench/noop. */
+  noopRoute?: boolean;
+  /** Extra environment (e.g. EYE_RATE_LIMIT_MAX, EYE_WEBHOOK_RETRY_SCHEDULE). */
+  env?: Record<string, string>;
+  /** Forward the child's stdout/stderr (default: stderr only). */
+  verbose?: boolean;
+  startTimeoutMs?: number;
+}
+
+/** Reads VmRSS of a process from /proc (Linux). */
+export function rssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmRSS:\s+(\d+)\s+kB/.exec(status);
+  if (!m) throw new Error(`no VmRSS for pid ${pid}`);
+  return Number(m[1]) * 1024;
+}
+
+export async function spawnRelay(store: RelayStore, opts: SpawnOptions = {}): Promise<RelayProcess> {
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    EYE_WEBHOOK_ALLOW_HTTP: '1',
+    EYE_WEBHOOK_ALLOW_LOOPBACK: '1',
+    ...store.env,
+    ...(opts.createTenant ? { EYE_CHILD_CREATE_TENANT: '1' } : {}),
+    ...(opts.noopRoute ? { EYE_BENCH_NOOP: '1' } : {}),
+    ...opts.env,
+  };
+  const child = fork(CHILD, [], {
+    execArgv: ['--import', 'tsx'],
+    env,
+    stdio: ['ignore', opts.verbose ? 'inherit' : 'ignore', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = await new Promise<Extract<ChildMessage, { type: 'ready' }>>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('relay child did not start in time'));
+    }, opts.startTimeoutMs ?? 60_000);
+    const onMessage = (m: ChildMessage) => {
+      if (m.type === 'ready') {
+        clearTimeout(timer);
+        child.off('message', onMessage);
+        resolve(m);
+      } else if (m.type === 'error') {
+        clearTimeout(timer);
+        reject(new Error(`relay child failed: ${m.message}`));
+      }
+    };
+    child.on('message', onMessage);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`relay child exited with ${code} before it was ready`));
+    });
+  });
+  const pid = child.pid!;
+  return {
+    url: ready.url,
+    pid,
+    tenantId: ready.tenantId,
+    apiKey: ready.apiKey,
+    child,
+    exited,
+    rss: () => rssOf(pid),
+    memory: () =>
+      new Promise((resolve, reject) => {
+        const onMessage = (m: ChildMessage) => {
+          if (m.type !== 'memory') return;
+          child.off('message', onMessage);
+          resolve(m);
+        };
+        child.on('message', onMessage);
+        if (!child.send({ type: 'memory' })) reject(new Error('relay child is gone'));
+      }),
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.send({ type: 'stop' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** Every file under the media dir (including temp uploads), for "nothing stored" checks. */
+export async function listMediaFiles(mediaDir: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string, rel: string) => {
+    let entries;
+    try {
+      entries = await readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.isDirectory()) await walk(join(d, e.name), `${rel}${e.name}/`);
+      else out.push(`${rel}${e.name}`);
+    }
+  };
+  await walk(mediaDir, '');
+  return out.sort();
+}

@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { extname, join, resolve, sep } from 'node:path';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { httpError } from '../errors.js';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.wasm': 'application/wasm',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.tflite': 'application/octet-stream',
+  '.html': 'text/html; charset=utf-8',
+  '.ts': 'text/plain; charset=utf-8',
+};
+
+/** A content hash (8+ hex) in the file name means the file never changes under that name. */
+const HASHED_NAME = /[.-][0-9a-f]{8,}\.[a-z0-9]+$/i;
+
+/** Cache policy: hashed names are immutable; the rest revalidate by ETag after `maxAge` seconds. */
+export function cacheControlFor(fileName: string, maxAge: number): string {
+  return HASHED_NAME.test(fileName) ? 'public, max-age=31536000, immutable' : `public, max-age=${maxAge}`;
+}
+
+/** Resolves `rel` inside `root`, refusing anything that would leave it (.., absolute, NUL, backslash). */
+export function safeJoin(root: string, rel: string): string | null {
+  if (!rel || rel.includes('\0') || rel.includes('\\')) return null;
+  const segments = rel.split('/');
+  if (segments.some((s) => s === '' || s === '.' || s === '..' || s.startsWith('.'))) return null;
+  const full = resolve(root, ...segments);
+  return full.startsWith(resolve(root) + sep) ? full : null;
+}
+
+/** Sends one file with its content type, ETag (304 on match) and cache policy. */
+async function sendFile(request: FastifyRequest, reply: FastifyReply, file: string, maxAge: number, missing: () => never): Promise<FastifyReply> {
+  let info;
+  try {
+    info = await stat(file);
+  } catch {
+    return missing();
+  }
+  if (!info.isFile()) return missing();
+  const etag = `"${createHash('sha1').update(`${info.size}-${info.mtimeMs}`).digest('base64url')}"`;
+  const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
+  reply
+    .header('Content-Type', type)
+    .header('Cache-Control', cacheControlFor(file, maxAge))
+    .header('ETag', etag)
+    .header('X-Content-Type-Options', 'nosniff')
+    .header('Cross-Origin-Resource-Policy', 'cross-origin');
+  if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+  reply.header('Content-Length', String(info.size));
+  if (request.method === 'HEAD') return reply.send();
+  return reply.send(createReadStream(file));
+}
+
+/**
+ * The widget's third-party-free assets:
+ * - `/assets/mediapipe/wasm/*`: MediaPipe tasks-vision wasm (node_modules/@mediapipe/tasks-vision/wasm)
+ * - `/assets/mediapipe/face_detector.tflite`: model built by `npm run build:model` (dist/assets)
+ * - `/assets/widget/*`: widget bundles (dist/bundles)
+ */
+export const assetRoutes: FastifyPluginAsync = async (app) => {
+  const root = app.relayConfig.projectRoot;
+  const wasmDir = join(root, 'node_modules', '@mediapipe', 'tasks-vision', 'wasm');
+  const modelFile = join(root, 'dist', 'assets', 'face_detector.tflite');
+  const bundleDir = join(root, 'dist', 'bundles');
+  // Assets are public and cacheable; they are not rate limited per session token.
+  const routeOpts = { config: { rateLimit: false as const }, schema: { tags: ['assets'] } };
+
+  const notFound = (what: string) => (): never => {
+    throw httpError(404, 'asset_not_found', `${what} not found`);
+  };
+
+  app.get<{ Params: { '*': string } }>('/assets/mediapipe/wasm/*', { ...routeOpts, schema: { ...routeOpts.schema, summary: 'MediaPipe tasks-vision wasm files' } }, async (request, reply) => {
+    const file = safeJoin(wasmDir, request.params['*']);
+    if (!file) throw httpError(404, 'asset_not_found', 'asset not found');
+    // Pinned package version: a day of caching, then ETag revalidation.
+    return sendFile(request, reply, file, 86400, notFound('wasm file'));
+  });
+
+  app.get('/assets/mediapipe/face_detector.tflite', { ...routeOpts, schema: { ...routeOpts.schema, summary: 'Face detector model' } }, async (request, reply) => {
+    return sendFile(request, reply, modelFile, 86400, () => {
+      throw httpError(404, 'asset_not_built', 'face_detector.tflite has not been built; run `npm run build:model`');
+    });
+  });
+
+  app.get<{ Params: { '*': string } }>('/assets/widget/*', { ...routeOpts, schema: { ...routeOpts.schema, summary: 'Widget bundles (dist/bundles)' } }, async (request, reply) => {
+    const file = safeJoin(bundleDir, request.params['*']);
+    if (!file) throw httpError(404, 'asset_not_found', 'asset not found');
+    return sendFile(request, reply, file, 300, () => {
+      throw httpError(404, 'asset_not_built', `widget bundle ${request.params['*'].slice(0, 100)} not found; run the bundle build`);
+    });
+  });
+};

@@ -1,0 +1,40 @@
+import type { RelayConfig } from '../config.js';
+import { sessionTokenOf } from '../auth.js';
+import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { errorSchema } from '../errors.js';
+
+export const UUID_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+/** Tenant-chosen exam / candidate ids: 1-200 characters, no control characters. */
+export const EXTERNAL_ID_PATTERN = '^[^\\u0000-\\u001f\\u007f]{1,200}$';
+
+export const sessionIdParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', pattern: UUID_PATTERN } },
+} as const;
+
+/** Error responses every route may give, for OpenAPI. */
+export function errorResponses(...statuses: number[]): Record<number, typeof errorSchema> {
+  return Object.fromEntries(statuses.map((s) => [s, errorSchema]));
+}
+
+type Security = { [scheme: string]: string[] }[];
+export const apiKeySecurity: Security = [{ apiKey: [] }, { apiKeyHeader: [] }];
+export const sessionTokenSecurity: Security = [{ sessionToken: [] }];
+
+/**
+ * Route-level rate limit for widget routes: keyed on the session token (hash), falling back to
+ * the client address for requests without one. `false` when disabled.
+ */
+export function widgetRateLimit(config: RelayConfig) {
+  if (config.rateLimit.max <= 0) return false;
+  return {
+    max: config.rateLimit.max,
+    timeWindow: config.rateLimit.windowMs,
+    keyGenerator: (request: FastifyRequest) => {
+      const token = sessionTokenOf(request);
+      return token ? 'tok:' + createHash('sha256').update(token).digest('base64url') : 'ip:' + request.ip;
+    },
+  };
+}

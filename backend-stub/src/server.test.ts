@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ENGINES } from './testing/engines.js';
+import { startTestRelay, type TestRelay } from './testing/harness.js';
+import { flagOf, postFlag, request } from './testing/client.js';
+import { PROJECT_ROOT } from './config.js';
+
+for (const engine of ENGINES) {
+  describe(`relay server [${engine}]`, () => {
+    let relay: TestRelay;
+    before(async () => {
+      relay = await startTestRelay({ engine, config: { rateLimit: { max: 5, windowMs: 60_000 } } });
+    });
+    after(() => relay?.close());
+
+    it('GET /healthz checks the database', async () => {
+      const res = await request(relay, 'GET', '/healthz');
+      assert.equal(res.status, 200);
+      assert.deepEqual(res.body, { status: 'ok', db: engine });
+    });
+
+    it('/openapi.json describes the public routes with their schemas', async () => {
+      const res = await request(relay, 'GET', '/openapi.json');
+      assert.equal(res.status, 200);
+      const doc = res.body;
+      assert.match(doc.openapi, /^3\./);
+      for (const p of ['/v1/sessions', '/v1/sessions/{id}', '/v1/sessions/{id}/flags', '/v1/sessions/{id}/token', '/v1/sessions/{id}/status', '/v1/media/{id}', '/healthz']) {
+        assert.ok(doc.paths[p], `${p} documented`);
+      }
+      const create = doc.paths['/v1/sessions'].post;
+      assert.deepEqual(create.requestBody.content['application/json'].schema.required, ['examId', 'candidateId']);
+      assert.ok(create.responses['201']);
+      const flags = doc.paths['/v1/sessions/{id}/flags'].post;
+      assert.ok(flags.requestBody.content['application/json']);
+      assert.ok(flags.requestBody.content['multipart/form-data']);
+      assert.ok(flags.responses['409']);
+      assert.ok(doc.components.securitySchemes.sessionToken);
+    });
+
+    it('unknown routes answer 404 JSON', async () => {
+      const res = await request(relay, 'GET', '/nope/../../etc/passwd');
+      assert.equal(res.status, 404);
+      assert.equal(res.body.error, 'not_found');
+    });
+
+    it('CORS (ALLOWED_ORIGINS unset): widget routes answer any origin, API-key routes none', async () => {
+      const s = await relay.createSession();
+      const pre = await fetch(`${relay.url}/v1/sessions/${s.sessionId}/flags`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://exam.example.edu', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+      });
+      assert.equal(pre.status, 204);
+      assert.equal(pre.headers.get('access-control-allow-origin'), 'https://exam.example.edu');
+      assert.match(pre.headers.get('access-control-allow-headers') ?? '', /Authorization/i);
+      assert.equal(pre.headers.get('access-control-allow-credentials'), null);
+      const api = await fetch(`${relay.url}/v1/sessions`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+      });
+      assert.equal(api.headers.get('access-control-allow-origin'), null);
+    });
+
+    it('rate-limits per session token with 429 JSON, other tokens unaffected', async () => {
+      const a = await relay.createSession();
+      const b = await relay.createSession();
+      const statuses: number[] = [];
+      for (let i = 0; i < 7; i++) statuses.push((await postFlag(relay, a, flagOf(a, 'TAB_NOT_FOCUS'))).status);
+      assert.deepEqual(statuses, [201, 201, 201, 201, 201, 429, 429]);
+      const limited = await postFlag(relay, a, flagOf(a, 'TAB_NOT_FOCUS'));
+      assert.equal(limited.body.error, 'rate_limited');
+      assert.ok(Number(limited.headers.get('retry-after')) > 0);
+      assert.equal((await postFlag(relay, b, flagOf(b, 'TAB_NOT_FOCUS'))).status, 201);
+      const rows = await relay.db.selectFrom('flags').select('id').where('session_id', '=', a.sessionId).execute();
+      assert.equal(rows.length, 5);
+    });
+  });
+}
+
+describe('relay server: CORS with ALLOWED_ORIGINS', () => {
+  let relay: TestRelay;
+  before(async () => {
+    relay = await startTestRelay({ engine: 'sqlite', config: { allowedOrigins: ['https://lms.example.edu'] } });
+  });
+  after(() => relay?.close());
+
+  it('answers only the listed origins, on every route', async () => {
+    const s = await relay.createSession();
+    const preflight = (path: string, origin: string) =>
+      fetch(relay.url + path, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+    let res = await preflight('/v1/sessions', 'https://lms.example.edu');
+    assert.equal(res.headers.get('access-control-allow-origin'), 'https://lms.example.edu');
+    res = await preflight(`/v1/sessions/${s.sessionId}/flags`, 'https://other.example');
+    assert.equal(res.headers.get('access-control-allow-origin'), null);
+  });
+});
+
+describe('relay assets', () => {
+  let relay: TestRelay;
+  let root: string;
+  before(async () => {
+    root = await mkdtemp(join(tmpdir(), 'eye-assets-'));
+    await mkdir(join(root, 'node_modules/@mediapipe/tasks-vision/wasm'), { recursive: true });
+    await writeFile(join(root, 'node_modules/@mediapipe/tasks-vision/wasm/vision_wasm_internal.wasm'), Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+    await mkdir(join(root, 'dist/bundles'), { recursive: true });
+    await writeFile(join(root, 'dist/bundles/eye-proctor.bundle.js'), 'export const x = 1;\n');
+    await writeFile(join(root, 'dist/bundles/eye-proctor.3f2a9c1b.js'), 'export const y = 2;\n');
+    await writeFile(join(root, 'secret.txt'), 'do not serve');
+    relay = await startTestRelay({ engine: 'sqlite', config: { projectRoot: root } });
+  });
+  after(async () => {
+    await relay?.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('serves MediaPipe wasm as application/wasm with caching and ETag revalidation', async () => {
+    const res = await fetch(`${relay.url}/assets/mediapipe/wasm/vision_wasm_internal.wasm`, { headers: { origin: 'https://exam.example.edu' } });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/wasm');
+    assert.equal(res.headers.get('cache-control'), 'public, max-age=86400');
+    assert.equal(res.headers.get('access-control-allow-origin'), 'https://exam.example.edu');
+    assert.deepEqual([...new Uint8Array(await res.arrayBuffer())], [0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]);
+    const etag = res.headers.get('etag')!;
+    const again = await fetch(`${relay.url}/assets/mediapipe/wasm/vision_wasm_internal.wasm`, { headers: { 'if-none-match': etag } });
+    assert.equal(again.status, 304);
+  });
+
+  it('serves widget bundles; content-hashed names are immutable', async () => {
+    let res = await fetch(`${relay.url}/assets/widget/eye-proctor.bundle.js`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'text/javascript; charset=utf-8');
+    assert.equal(res.headers.get('cache-control'), 'public, max-age=300');
+    assert.equal(await res.text(), 'export const x = 1;\n');
+    res = await fetch(`${relay.url}/assets/widget/eye-proctor.3f2a9c1b.js`);
+    assert.equal(res.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+  });
+
+  it('says clearly when the face model is not built, and never leaves the asset folders', async () => {
+    let res = await request(relay, 'GET', '/assets/mediapipe/face_detector.tflite');
+    assert.equal(res.status, 404);
+    assert.equal(res.body.error, 'asset_not_built');
+    assert.match(res.body.message, /build:model/);
+    for (const p of ['/assets/widget/..%2F..%2Fsecret.txt', '/assets/widget/%2e%2e/%2e%2e/secret.txt', '/assets/mediapipe/wasm/..%2f..%2f..%2f..%2f..%2fsecret.txt', '/assets/widget/.hidden', '/assets/widget/']) {
+      res = await request(relay, 'GET', p);
+      assert.equal(res.status, 404, p);
+      assert.ok(!JSON.stringify(res.body).includes('do not serve'));
+    }
+  });
+
+  it('serves the face model once built, as bytes with caching', async () => {
+    const model = Buffer.concat([Buffer.from([0x1c, 0, 0, 0]), Buffer.from('TFL3'), Buffer.alloc(64, 7)]);
+    await mkdir(join(root, 'dist/assets'), { recursive: true });
+    await writeFile(join(root, 'dist/assets/face_detector.tflite'), model);
+    const res = await fetch(`${relay.url}/assets/mediapipe/face_detector.tflite`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('content-type'), 'application/octet-stream');
+    assert.equal(res.headers.get('cache-control'), 'public, max-age=86400');
+    assert.ok(Buffer.from(await res.arrayBuffer()).equals(model));
+  });
+
+  it('serves the real MediaPipe wasm from the project', async () => {
+    const real = await startTestRelay({ engine: 'sqlite', config: { projectRoot: PROJECT_ROOT } });
+    try {
+      const res = await fetch(`${real.url}/assets/mediapipe/wasm/vision_wasm_internal.wasm`);
+      assert.equal(res.status, 200);
+      const bytes = Buffer.from(await res.arrayBuffer());
+      const onDisk = await readFile(join(PROJECT_ROOT, 'node_modules/@mediapipe/tasks-vision/wasm/vision_wasm_internal.wasm'));
+      assert.ok(bytes.equals(onDisk));
+      assert.equal(bytes.subarray(0, 4).toString('latin1'), '\0asm');
+    } finally {
+      await real.close();
+    }
+  });
+});

@@ -1,0 +1,147 @@
+import cors from '@fastify/cors';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Kysely } from 'kysely';
+import './app-types.js';
+import { loadConfig, type RelayConfig } from './config.js';
+import { openDatabase, type DbEngine } from './db/connect.js';
+import { migrateToLatest } from './db/migrate.js';
+import type { Database } from './db/schema.js';
+import { installErrorHandlers } from './errors.js';
+import { MediaStore } from './media/store.js';
+import { routes } from './routes/index.js';
+import { ensureDemoTenant } from './tenants.js';
+import { installWebhookEngine, type WebhookEngineOptions } from './webhooks/engine.js';
+
+export interface BuildServerOptions {
+  /** Full configuration; default: loadConfig() from the environment. */
+  config?: RelayConfig;
+  /** Fastify logger option; default: pino at config.logLevel. */
+  logger?: FastifyServerOptions['logger'];
+  /** Use this database instead of opening config.databaseUrl (it is still closed with the app). */
+  db?: { db: Kysely<Database>; engine: DbEngine };
+  /** Webhook engine settings over the environment's (tests: fast retry schedule, loopback receivers, worker off). */
+  webhooks?: WebhookEngineOptions;
+}
+
+/**
+ * Origins for CORS. Widget routes carry a session token or a signed URL and never cookies, so with
+ * ALLOWED_ORIGINS unset they answer any origin; API-key routes then answer none (server-to-server).
+ */
+const WIDGET_ROUTE = /^\/(assets\/|v1\/media\/|v1\/sessions\/[^/?]+\/(flags|token)(\?|$)|v1\/speedtest|healthz)/;
+
+export function isWidgetRoute(url: string): boolean {
+  return WIDGET_ROUTE.test(url);
+}
+
+/** Builds the relay (not listening). `app.close()` closes the database too. */
+export async function buildServer(opts: BuildServerOptions = {}): Promise<FastifyInstance> {
+  const config = opts.config ?? loadConfig();
+  const { db, engine } = opts.db ?? openDatabase({ databaseUrl: config.databaseUrl, pgSchema: config.pgSchema });
+  try {
+    if (config.autoMigrate) await migrateToLatest(db);
+    if (config.demo) await ensureDemoTenant(db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
+  const mediaStore = new MediaStore(config.mediaDir);
+  await mediaStore.init();
+
+  const app = Fastify({
+    logger: opts.logger ?? { level: config.logLevel },
+    bodyLimit: config.limits.jsonBodyBytes,
+    trustProxy: config.trustProxy,
+    ajv: { customOptions: { formats: { binary: true } } },
+    return503OnClosing: true,
+  });
+  app.decorate('db', db);
+  app.decorate('dbEngine', engine);
+  app.decorate('relayConfig', config);
+  app.decorate('mediaStore', mediaStore);
+  app.addHook('onClose', async () => {
+    await db.destroy();
+  });
+  installErrorHandlers(app);
+
+  await app.register(cors, {
+    delegator: (req, cb) => {
+      const origin = req.headers.origin;
+      const list = config.allowedOrigins;
+      let allow: boolean;
+      if (!origin) allow = false;
+      else if (list) allow = list.includes('*') || list.includes(origin);
+      else allow = isWidgetRoute(req.url ?? '');
+      cb(null, {
+        origin: allow,
+        credentials: false,
+        methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+        allowedHeaders: ['Authorization', 'Content-Type', 'X-Api-Key'],
+        exposedHeaders: ['Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'],
+        maxAge: 600,
+      });
+    },
+  });
+  await app.register(rateLimit, { global: false });
+  await app.register(multipart, {
+    limits: {
+      fileSize: Math.max(config.limits.imageBytes, config.limits.audioBytes) + 1,
+      files: 1,
+      fields: 16,
+      parts: 17,
+      fieldSize: config.limits.jsonBodyBytes,
+      fieldNameSize: 100,
+      headerPairs: 100,
+    },
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Eye relay',
+        version: '1',
+        description:
+          'Sessions, flags and media of the Eye proctoring widget. API-key routes: `Authorization: Bearer <api key>` or `X-Api-Key`. ' +
+          'Widget routes: `Authorization: Bearer <session token>` from POST /v1/sessions. Errors: `{ error, message }`.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'Tenant API key' },
+          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+          sessionToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Short-lived session token' },
+        },
+      },
+    },
+  });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  installWebhookEngine(app, opts.webhooks);
+  for (const plugin of routes) await app.register(plugin);
+  return app;
+}
+
+/** Starts a relay from `config`, prints where it listens, and closes it cleanly on SIGTERM / SIGINT. */
+export async function serve(config: RelayConfig): Promise<FastifyInstance> {
+  const app = await buildServer({ config });
+  await app.listen({ port: config.port, host: config.host });
+  let closing = false;
+  const shutdown = (signal: string) => {
+    if (closing) return;
+    closing = true;
+    app.log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    app.close().then(
+      () => process.exit(0),
+      (err) => {
+        app.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  return app;
+}

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import type { RelayConfig } from '../config.js';
+import type { DbEngine } from '../db/connect.js';
+import type { Database, Exam, SessionRow, SessionStatus } from '../db/schema.js';
+import { httpError } from '../errors.js';
+import { emitDomainEvents } from '../webhooks/emit.js';
+import { canTransition, isEnded } from './status.js';
+
+export interface Ctx {
+  db: Kysely<Database>;
+  engine: DbEngine;
+  config: RelayConfig;
+}
+
+const now = () => new Date().toISOString();
+
+/** The exam row, created with default thresholds the first time a session names it. */
+export async function ensureExam(db: Kysely<Database>, tenantId: string, examId: string): Promise<Exam> {
+  const t = now();
+  await db
+    .insertInto('exams')
+    .values({ tenant_id: tenantId, id: examId, name: null, settings: null, created_at: t, updated_at: t })
+    .onConflict((oc) => oc.columns(['tenant_id', 'id']).doNothing())
+    .execute();
+  return db.selectFrom('exams').selectAll().where('tenant_id', '=', tenantId).where('id', '=', examId).executeTakeFirstOrThrow();
+}
+
+export async function createSession(
+  ctx: Ctx,
+  tenantId: string,
+  input: { examId: string; candidateId: string; metadata?: Record<string, unknown>; calibration?: Record<string, unknown> | null },
+): Promise<SessionRow> {
+  const id = randomUUID();
+  const t = now();
+  return ctx.db.transaction().execute(async (trx) => {
+    await ensureExam(trx, tenantId, input.examId);
+    return trx
+      .insertInto('sessions')
+      .values({
+        id,
+        tenant_id: tenantId,
+        exam_id: input.examId,
+        candidate_id: input.candidateId,
+        status: 'CREATED',
+        metadata: JSON.stringify(input.metadata ?? {}),
+        calibration: input.calibration ? JSON.stringify(input.calibration) : null,
+        started_at: null,
+        ended_at: null,
+        exit_reason: null,
+        created_at: t,
+        updated_at: t,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
+}
+
+/**
+ * The session row, locked for the rest of the transaction on PostgreSQL (SQLite serialises
+ * writers anyway), so concurrent flags of one session apply one after another.
+ */
+export async function lockSession(trx: Kysely<Database>, engine: DbEngine, sessionId: string, tenantId: string): Promise<SessionRow> {
+  const row = await trx
+    .selectFrom('sessions')
+    .selectAll()
+    .where('id', '=', sessionId)
+    .where('tenant_id', '=', tenantId)
+    .$if(engine === 'postgres', (q) => q.forUpdate())
+    .executeTakeFirst();
+  if (!row) throw httpError(404, 'session_not_found', 'session not found');
+  return row;
+}
+
+const EXIT_REASONS: Partial<Record<SessionStatus, string>> = {
+  COMPLETED: 'completed',
+  STOPPED: 'stopped',
+  SUSPENDED: 'suspended',
+};
+
+/**
+ * Moves a locked session to `to` inside `trx` and raises session.started / session.ended.
+ * Throws 409 for a transition the status machine does not allow.
+ */
+export async function transition(
+  trx: Kysely<Database>,
+  ctx: Ctx,
+  session: SessionRow,
+  to: SessionStatus,
+  reason?: string,
+): Promise<SessionRow> {
+  if (!canTransition(session.status, to)) {
+    throw httpError(409, 'invalid_transition', `cannot change session status from ${session.status} to ${to}`);
+  }
+  const t = now();
+  const starting = to === 'IN_PROGRESS' && session.started_at === null;
+  const ending = isEnded(to);
+  const exitReason = ending ? (reason ?? EXIT_REASONS[to]!) : null;
+  const updated = await trx
+    .updateTable('sessions')
+    .set({
+      status: to,
+      updated_at: t,
+      ...(starting ? { started_at: t } : {}),
+      ...(ending ? { ended_at: t, exit_reason: exitReason } : {}),
+    })
+    .where('id', '=', session.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  if (starting) await emitDomainEvents(trx, { kind: 'session.started', session: updated }, { config: ctx.config });
+  if (ending) await emitDomainEvents(trx, { kind: 'session.ended', session: updated, exitReason: exitReason! }, { config: ctx.config });
+  return updated;
+}
+
+/** API status change (pause, resume, suspend, stop) as one transaction. */
+export async function changeStatus(ctx: Ctx, tenantId: string, sessionId: string, to: SessionStatus, reason?: string): Promise<SessionRow> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const session = await lockSession(trx, ctx.engine, sessionId, tenantId);
+    if (session.status === to) return session;
+    return transition(trx, ctx, session, to, reason);
+  });
+}
+
+/**
+ * Erases a session and everything recorded about it (flags, media rows, incidents, webhook events:
+ * all cascade from the session row) in one transaction. Returns the media files to remove once
+ * the deletion has committed.
+ */
+export async function deleteSession(ctx: Ctx, tenantId: string, sessionId: string): Promise<string[]> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const session = await lockSession(trx, ctx.engine, sessionId, tenantId);
+    const media = await trx.selectFrom('media').select('storage_name').where('session_id', '=', session.id).execute();
+    await trx.deleteFrom('sessions').where('id', '=', session.id).execute();
+    return media.map((m) => m.storage_name);
+  });
+}

@@ -1,0 +1,139 @@
+/** Shared helpers for webhook engine tests: fast settings, API calls, flags, waiting on the DB. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../config.js';
+import type { WebhookEngineOptions } from '../webhooks/engine.js';
+import { after, before } from 'node:test';
+import type { Engine } from './engines.js';
+import { startTestRelay, type TestRelay, type TestSession } from './harness.js';
+import { startReceiver, type Receiver } from './receiver.js';
+
+/** Fast schedule for tests (the default is 30 s, 5 min, 30 min), loopback http receivers allowed. */
+export const FAST_WEBHOOKS: WebhookEngineOptions = {
+  retry: { scheduleMs: [200, 400, 800], jitter: 0.1 },
+  timeoutMs: 1000,
+  pollIntervalMs: 250,
+  leaseMs: 3000,
+  targets: { allowHttp: true, allowLoopback: true, allowPrivate: false },
+};
+
+export interface ApiResult<T = any> {
+  status: number;
+  body: T;
+}
+
+export async function api<T = any>(relay: Pick<TestRelay, 'url' | 'apiKey'>, method: string, path: string, body?: unknown, key?: string): Promise<ApiResult<T>> {
+  const res = await fetch(relay.url + path, {
+    method,
+    headers: {
+      ...(key === '' ? {} : { authorization: `Bearer ${key ?? relay.apiKey}` }),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? (JSON.parse(text) as T) : (undefined as T) };
+}
+
+export async function registerEndpoint(relay: TestRelay, url: string, eventTypes?: string[]): Promise<{ id: string; secret: string }> {
+  const r = await api(relay, 'POST', '/v1/webhooks/endpoints', { url, ...(eventTypes ? { eventTypes } : {}) });
+  if (r.status !== 201) throw new Error(`register endpoint: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body;
+}
+
+let flagSeq = 0;
+
+/** POST a flag as JSON with the session token; returns the flag response. */
+export async function postFlag(relay: TestRelay, session: TestSession, flag: Record<string, unknown>): Promise<ApiResult> {
+  const body = { id: `f-${process.pid}-${++flagSeq}`, createdAt: new Date().toISOString(), ...flag };
+  return api(relay, 'POST', `/v1/sessions/${session.sessionId}/flags`, body, session.token);
+}
+
+/** POST a flag with a media file (multipart). */
+export async function postMediaFlag(
+  relay: TestRelay,
+  session: TestSession,
+  flag: Record<string, unknown>,
+  file: { bytes: Buffer; type: string; name: string },
+): Promise<ApiResult> {
+  const form = new FormData();
+  form.set('flag', JSON.stringify({ id: `f-${process.pid}-${++flagSeq}`, createdAt: new Date().toISOString(), ...flag }));
+  form.set('mediaFile', new Blob([file.bytes], { type: file.type }), file.name);
+  const res = await fetch(`${relay.url}/v1/sessions/${session.sessionId}/flags`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${session.token}` },
+    body: form,
+  });
+  return { status: res.status, body: await res.json() };
+}
+
+/** A session that has started (STARTED posted: status IN_PROGRESS, session.started emitted). */
+export async function startedSession(relay: TestRelay, opts: Parameters<TestRelay['createSession']>[0] = {}): Promise<TestSession> {
+  const s = await relay.createSession(opts);
+  const r = await postFlag(relay, s, { type: 'STARTED' });
+  if (r.status !== 201) throw new Error(`STARTED: ${r.status} ${JSON.stringify(r.body)}`);
+  return s;
+}
+
+/** A real JPEG (group photo shipped by @vladmandic/face-api). */
+export function sampleJpeg(): Buffer {
+  return readFileSync(join(PROJECT_ROOT, 'node_modules/@vladmandic/face-api/demo/sample2.jpg'));
+}
+
+/** A valid 16-bit mono PCM WAV of `ms` milliseconds of a 440 Hz tone. */
+export function toneWav(ms = 300, rate = 8000): Buffer {
+  const n = Math.round((rate * ms) / 1000);
+  const buf = Buffer.alloc(44 + n * 2);
+  buf.write('RIFF', 0);
+  buf.writeUInt32LE(36 + n * 2, 4);
+  buf.write('WAVEfmt ', 8);
+  buf.writeUInt32LE(16, 16);
+  buf.writeUInt16LE(1, 20);
+  buf.writeUInt16LE(1, 22);
+  buf.writeUInt32LE(rate, 24);
+  buf.writeUInt32LE(rate * 2, 28);
+  buf.writeUInt16LE(2, 32);
+  buf.writeUInt16LE(16, 34);
+  buf.write('data', 36);
+  buf.writeUInt32LE(n * 2, 40);
+  for (let i = 0; i < n; i++) buf.writeInt16LE(Math.round(12000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
+  return buf;
+}
+
+/** Polls `check` until it returns a truthy value; throws with `what` after `timeoutMs`. */
+export async function waitUntil<T>(what: string, check: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+/** Parsed JSON bodies of the requests a receiver got. */
+export function bodies(requests: { body: string }[]): any[] {
+  return requests.map((r) => JSON.parse(r.body));
+}
+
+/**
+ * In the current suite: a test relay (fast webhook settings) and a receiver, started before and
+ * closed after its tests. Read them as `env.relay` / `env.rx` inside tests.
+ */
+export function relayAndReceiver(engine: Engine, webhooks: WebhookEngineOptions = FAST_WEBHOOKS): { relay: TestRelay; rx: Receiver } {
+  const env = {} as { relay: TestRelay; rx: Receiver };
+  before(async () => {
+    env.relay = await startTestRelay({ engine, webhooks });
+    env.rx = await startReceiver();
+  });
+  after(async () => {
+    await env.relay?.close();
+    await env.rx?.close();
+  });
+  return env;
+}

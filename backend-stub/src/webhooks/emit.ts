@@ -1,0 +1,86 @@
+import type { Kysely } from 'kysely';
+import { isFlagEvent } from '../../../src/events.js';
+import type { RelayConfig } from '../config.js';
+import type { Database, FlagRow, SessionRow } from '../db/schema.js';
+import { evaluateRules } from '../incidents/rules.js';
+import { applyRuleHits } from '../incidents/service.js';
+import { riskScore } from '../risk/score.js';
+import { examRiskSettings } from '../risk/service.js';
+import { canTransition } from '../sessions/status.js';
+import { eventsSummary } from '../sessions/view.js';
+import { flagEvent, sessionEndedEvent, sessionStartedEvent } from './catalog.js';
+import { enqueueEvent } from './outbox.js';
+
+/**
+ * Domain events the relay core raises inside the transaction that stored them
+ * (contract: /tmp/eye-team.md "Domain events"). Rows are as stored, after the change.
+ */
+export type DomainEvent =
+  | { kind: 'session.started'; session: SessionRow }
+  | { kind: 'session.ended'; session: SessionRow; exitReason: string }
+  | { kind: 'flag'; session: SessionRow; flag: FlagRow };
+
+/** Extra context the core passes along. */
+export interface EmitContext {
+  config: RelayConfig;
+}
+
+/**
+ * Writes outbox rows (events kept for replay + one delivery per subscribed endpoint), the risk
+ * score, incidents and their webhooks for `event`, using `trx`, so all of it commits or rolls back
+ * with the change itself. For a flag the caller holds the session row's lock (PostgreSQL
+ * `FOR UPDATE`; SQLite serialises writers), which keeps counts and incident de-duplication exact.
+ */
+export async function emitDomainEvents(trx: Kysely<Database>, event: DomainEvent, _ctx?: EmitContext): Promise<void> {
+  switch (event.kind) {
+    case 'session.started':
+      await enqueueEvent(trx, { tenantId: event.session.tenant_id, sessionId: event.session.id, event: sessionStartedEvent(event.session) });
+      return;
+    case 'session.ended':
+      return onSessionEnded(trx, event.session, event.exitReason);
+    case 'flag':
+      return onFlag(trx, event.session, event.flag);
+  }
+}
+
+async function onSessionEnded(trx: Kysely<Database>, session: SessionRow, exitReason: string): Promise<void> {
+  const summary = await eventsSummary(trx, session.id);
+  const fresh = await trx.selectFrom('sessions').select('risk_score').where('id', '=', session.id).executeTakeFirst();
+  const score = Number(fresh?.risk_score ?? session.risk_score);
+  await enqueueEvent(trx, { tenantId: session.tenant_id, sessionId: session.id, event: sessionEndedEvent(session, exitReason, summary, score) });
+}
+
+async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow): Promise<void> {
+  if (!isFlagEvent(flag.type)) return;
+  const flags = await trx.selectFrom('flags').select(['id', 'type', 'created_at']).where('session_id', '=', session.id).execute();
+  if (!flags.some((f) => f.id === flag.id)) flags.push({ id: flag.id, type: flag.type, created_at: flag.created_at });
+  const countThisSession = flags.filter((f) => f.type === flag.type).length;
+
+  const proctoring = flagEvent(session, flag, countThisSession);
+  if (proctoring) await enqueueEvent(trx, { tenantId: session.tenant_id, sessionId: session.id, event: proctoring });
+
+  // Risk: recomputed from all of the session's flags at this flag's arrival (risk/score.ts).
+  const settings = await examRiskSettings(trx, session.tenant_id, session.exam_id);
+  const previous = Number(session.risk_score);
+  const score = riskScore(
+    flags.map((f) => ({ type: f.type, occurredAt: f.created_at })),
+    Date.now(),
+  );
+  const critical = score >= settings.criticalThreshold;
+  const pause = critical && settings.autoPause && session.status === 'IN_PROGRESS' && canTransition(session.status, 'PAUSED');
+  const updated = await trx
+    .updateTable('sessions')
+    .set({ risk_score: score, updated_at: new Date().toISOString(), ...(pause ? { status: 'PAUSED' as const } : {}) })
+    .where('id', '=', session.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+
+  const hits = evaluateRules({
+    flagType: flag.type,
+    countThisSession,
+    riskScore: score,
+    escalationThreshold: settings.escalationThreshold,
+    criticalThreshold: settings.criticalThreshold,
+  });
+  await applyRuleHits(trx, updated, hits, { urgent: critical, crossedCritical: critical && previous < settings.criticalThreshold });
+}

@@ -1,0 +1,72 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { postWebhook } from './http-post.js';
+import type { ResolvedTarget } from './ssrf.js';
+
+let server: http.Server;
+let port: number;
+const seen: { host?: string; body: string; path?: string }[] = [];
+
+before(async () => {
+  server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      seen.push({ host: req.headers.host, body, path: req.url });
+      if (req.url === '/ok') res.writeHead(202).end('accepted');
+      else if (req.url === '/big') res.writeHead(500).end('y'.repeat(100_000));
+      else if (req.url === '/trickle') {
+        res.writeHead(200);
+        res.write('partial');
+        // never ends
+      } else if (req.url === '/retry') res.writeHead(429, { 'retry-after': '7' }).end();
+      // '/hang': no answer at all
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  port = (server.address() as AddressInfo).port;
+});
+after(() => {
+  server.closeAllConnections();
+  server.close();
+});
+
+/** Target whose host name does not resolve: only the pinned address can reach the server. */
+const target = (path: string, p = port): ResolvedTarget => ({ url: new URL(`http://receiver.invalid:${p}${path}`), address: '127.0.0.1', family: 4 });
+
+test('connects to the pinned address (no DNS for the URL host), sends the body and headers', async () => {
+  const r = await postWebhook(target('/ok'), { 'webhook-id': 'evt_1' }, '{"a":1}', 2000);
+  assert.deepEqual([r.statusCode, r.error, r.responseExcerpt], [202, null, 'accepted']);
+  const last = seen.at(-1)!;
+  assert.equal(last.host, `receiver.invalid:${port}`);
+  assert.equal(last.body, '{"a":1}');
+});
+
+test('response excerpt capped at 1 KiB; Retry-After surfaced', async () => {
+  const big = await postWebhook(target('/big'), {}, '{}', 2000);
+  assert.equal(big.statusCode, 500);
+  assert.equal(big.responseExcerpt!.length, 1024);
+  const retry = await postWebhook(target('/retry'), {}, '{}', 2000);
+  assert.deepEqual([retry.statusCode, retry.retryAfter], [429, '7']);
+});
+
+test('no answer: timeout error; headers in time with a trickling body: the status counts', async () => {
+  const hang = await postWebhook(target('/hang'), {}, '{}', 300);
+  assert.equal(hang.statusCode, null);
+  assert.equal(hang.error, 'timeout after 300 ms');
+  assert.ok(hang.latencyMs >= 290);
+  const trickle = await postWebhook(target('/trickle'), {}, '{}', 300);
+  assert.deepEqual([trickle.statusCode, trickle.error, trickle.responseExcerpt], [200, null, 'partial']);
+});
+
+test('connection refused is an error, not a throw', async () => {
+  const closed = http.createServer();
+  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+  const p = (closed.address() as AddressInfo).port;
+  await new Promise<void>((r) => closed.close(() => r()));
+  const r = await postWebhook(target('/x', p), {}, '{}', 1000);
+  assert.equal(r.statusCode, null);
+  assert.match(r.error!, /^ECONNREFUSED/);
+});

@@ -1,0 +1,109 @@
+/**
+ * Bundles of the widget, built from the unbundled ESM that `tsc -p tsconfig.build.json` writes to
+ * dist/esm/ (one TypeScript compile for everything; run `npm run build`, not rollup alone):
+ *
+ * - dist/bundles/eye-proctor.bundle.js: one-file ES module (`<script type="module">` or import).
+ * - dist/bundles/eye-proctor.iife.js: one-file classic script. Drop `<script src>` and
+ *   `<eye-proctor>` into any page: it defines the elements and exposes the global `Eye`.
+ * - dist/bundles/face-detector.worker.js: the face detection module worker both bundles start with
+ *   `new URL('./face-detector.worker.js', import.meta.url)`, so it must sit next to them (the relay
+ *   serves the folder at /assets/widget/).
+ *
+ * - dist/bundles/mediapipe-tasks-vision.js: MediaPipe's JS, loaded by the page bundles only for the
+ *   main-thread fallback (see lazyTasksVision).
+ *
+ * Lit is resolved without the "development" export condition, i.e. in production mode.
+ * The MediaPipe wasm and the face model are never bundled: they are fetched from `assetsBaseUrl`
+ * (the relay) at run time.
+ */
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import terser from '@rollup/plugin-terser';
+import { readFileSync } from 'node:fs';
+
+const ENTRY = 'dist/esm/components/index.js';
+const WORKER = 'dist/esm/src/vision/face-detector.worker.js';
+const OUT = 'dist/bundles';
+
+/** `module: false` for the classic script: terser must keep its top-level `var Eye`. */
+const plugins = ({ module = true } = {}) => [
+  nodeResolve({ browser: true, exportConditions: ['browser', 'production', 'module', 'import', 'default'] }),
+  terser({ ecma: 2020, module, toplevel: module, format: { comments: false } }),
+];
+
+/** Where the bundles find MediaPipe's JS (copied from node_modules next to them). */
+const TASKS_VISION_FILE = 'mediapipe-tasks-vision.js';
+const LAZY_ID = '\0eye-lazy-tasks-vision';
+
+/**
+ * Keeps MediaPipe's tasks-vision (~40 KB gzip) out of the page bundles. Face detection normally
+ * runs in the worker (which bundles it); the page only needs it for the main-thread fallback (no
+ * module workers, or a bundle loaded from another origin, where browsers refuse the worker). The
+ * page bundles therefore get a stand-in whose two entry points (`FilesetResolver.forVisionTasks`,
+ * `FaceDetector.createFromOptions`, the only ones the widget calls) import the real module from
+ * next to the bundle on first use. The real file is emitted beside the ESM bundle.
+ */
+function lazyTasksVision({ emit }) {
+  return {
+    name: 'eye-lazy-tasks-vision',
+    resolveId(id) {
+      return id === '@mediapipe/tasks-vision' ? LAZY_ID : null;
+    },
+    load(id) {
+      if (id !== LAZY_ID) return null;
+      return `
+let loading;
+const load = () => (loading ??= import(new URL('./${TASKS_VISION_FILE}', import.meta.url).href));
+export const FilesetResolver = { forVisionTasks: async (...args) => (await load()).FilesetResolver.forVisionTasks(...args) };
+export const FaceDetector = { createFromOptions: async (...args) => (await load()).FaceDetector.createFromOptions(...args) };
+`;
+    },
+    generateBundle() {
+      if (!emit) return;
+      const source = readFileSync(new URL('./node_modules/@mediapipe/tasks-vision/vision_bundle.mjs', import.meta.url), 'utf8').replace(/\n\/\/# sourceMappingURL=.*\s*$/, '\n');
+      this.emitFile({ type: 'asset', fileName: TASKS_VISION_FILE, source });
+    },
+  };
+}
+
+/** tsc output refers to its own source maps; the bundles carry fresh ones. */
+const onwarn = (warning, warn) => {
+  if (warning.code === 'SOURCEMAP_ERROR') return;
+  // Lit and RxJS use `this` at module top level in code paths that are dead in ESM.
+  if (warning.code === 'THIS_IS_UNDEFINED') return;
+  warn(warning);
+};
+
+export default [
+  {
+    input: ENTRY,
+    plugins: [lazyTasksVision({ emit: true }), ...plugins()],
+    onwarn,
+    output: {
+      // One file today; a lazily imported module (e.g. a main-thread MediaPipe fallback loaded with
+      // `import()`) would become a content-hashed chunk beside it, fetched only when needed.
+      dir: OUT,
+      entryFileNames: 'eye-proctor.bundle.js',
+      chunkFileNames: 'eye-proctor-[name]-[hash].js',
+      format: 'es',
+      sourcemap: true,
+    },
+  },
+  {
+    input: ENTRY,
+    plugins: [lazyTasksVision({ emit: false }), ...plugins({ module: false })],
+    onwarn,
+    output: {
+      file: `${OUT}/eye-proctor.iife.js`,
+      format: 'iife',
+      name: 'Eye',
+      sourcemap: true,
+      inlineDynamicImports: true,
+    },
+  },
+  {
+    input: WORKER,
+    plugins: plugins(),
+    onwarn,
+    output: { file: `${OUT}/face-detector.worker.js`, format: 'es', sourcemap: true, inlineDynamicImports: true },
+  },
+];

@@ -1,0 +1,108 @@
+/**
+ * Typed wrappers over the server commands of test/e2e/relay-plugin.mjs: a real relay, a real
+ * webhook receiver and Playwright network controls, for browser tests.
+ */
+import { executeServerCommand } from '@web/test-runner-commands';
+
+export { makeJpeg, sha256Hex } from './media-fixtures.js';
+
+export interface RelaySession {
+  sessionId: string;
+  token: string;
+  expiresAt: string;
+}
+
+export interface SessionFlagView {
+  id: string;
+  type: string;
+  created_at: string;
+  received_at: string;
+  details: Record<string, unknown> | null;
+  payload: Record<string, unknown> | null;
+  media: { id: string; content_type: string; size: number; sha256: string } | null;
+  media_url: string | null;
+}
+
+export interface SessionView {
+  id: string;
+  status: string;
+  exit_reason: string | null;
+  flags: SessionFlagView[];
+  events_summary: Record<string, number>;
+  incidents: unknown[];
+}
+
+export interface Download {
+  status: number;
+  contentType: string | null;
+  size: number;
+  sha256: string;
+  base64: string;
+}
+
+export interface WebhookWait {
+  envelope: { id: string; event_type: string; data: Record<string, unknown> & { media_url?: string; session_id?: string; flag_id?: string } };
+  deliveries: number;
+  webhookIds: string[];
+  verified: { standard: boolean; classic: boolean; classicReason: string | null };
+}
+
+async function command<T>(name: string, payload?: unknown): Promise<T> {
+  const result = await executeServerCommand<T, unknown>(name, payload);
+  return result as T;
+}
+
+export const relayUrl = async () => (await command<{ url: string }>('eye-relay:start')).url;
+
+export const createRelaySession = (examId = 'exam-e2e', candidateId = `cand-${Math.random().toString(36).slice(2, 10)}`) =>
+  command<RelaySession>('eye-relay:session', { examId, candidateId }).then((s) => ({ ...s, examId, candidateId }));
+
+export const relayApi = <T = unknown>(method: string, path: string, body?: unknown) =>
+  command<{ status: number; body: T }>('eye-relay:api', { method, path, body });
+
+export const getSession = async (sessionId: string): Promise<SessionView> => {
+  const res = await relayApi<SessionView>('GET', `/v1/sessions/${sessionId}`);
+  if (res.status !== 200) throw new Error(`GET session: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+};
+
+export const setSessionStatus = (sessionId: string, status: string) => relayApi('POST', `/v1/sessions/${sessionId}/status`, { status });
+
+export const download = (url: string) => command<Download>('eye-relay:download', { url });
+
+export const startReceiver = () => command<{ url: string; endpointId: string }>('eye-receiver:start');
+
+/** Waits (at most 15 s: a server command must answer within 20 s) for a webhook, verifying its signatures. */
+export const waitForWebhook = (eventType: string, match: { sessionId?: string; flagId?: string } = {}, timeoutMs = 15_000) =>
+  command<WebhookWait>('eye-receiver:wait', { eventType, ...match, timeoutMs });
+
+/** The next `times` requests whose URL contains `match` get `status` (or are aborted). */
+export const injectFault = (match: string, opts: { status?: number; headers?: Record<string, string>; times?: number; abort?: boolean } = {}) =>
+  command<boolean>('eye-net:fault', { match, ...opts });
+
+/** Opens `url` in another page; `isolated` gives it its own browser context (needed for `setPageOffline`). */
+export const openPage = (url: string, isolated = false) =>
+  command<number>('eye-page:open', { url: new URL(url, location.href).href, isolated });
+export const setPageOffline = (handle: number, offline: boolean) => command<boolean>('eye-page:offline', { handle, offline });
+/** Makes URLs containing `match` unreachable for an opened page (or reachable again). */
+export const blockInPage = (handle: number, match: string, block: boolean) => command<boolean>('eye-page:block', { handle, match, block });
+export const evalInPage = <T>(handle: number, fn: (arg: never) => unknown, arg?: unknown) =>
+  command<{ result: T; errors: string[] }>('eye-page:eval', { handle, expression: fn.toString(), arg });
+export const reloadPage = (handle: number) => command<boolean>('eye-page:reload', { handle });
+export const closePage = (handle: number) => command<boolean>('eye-page:close', { handle });
+
+/** Polls `check` until it returns a value (not undefined/false) or `timeoutMs` passes. */
+export async function eventually<T>(check: () => Promise<T | undefined | false>, timeoutMs = 15_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value as T;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
