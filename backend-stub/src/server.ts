@@ -13,6 +13,7 @@ import { installErrorHandlers } from './errors.js';
 import { MediaStore } from './media/store.js';
 import { routes } from './routes/index.js';
 import { ensureDemoTenant } from './tenants.js';
+import { installStrictValidation } from './validation.js';
 import { installWebhookEngine, type WebhookEngineOptions } from './webhooks/engine.js';
 
 export interface BuildServerOptions {
@@ -54,9 +55,9 @@ export async function buildServer(opts: BuildServerOptions = {}): Promise<Fastif
     logger: opts.logger ?? { level: config.logLevel },
     bodyLimit: config.limits.jsonBodyBytes,
     trustProxy: config.trustProxy,
-    ajv: { customOptions: { formats: { binary: true } } },
     return503OnClosing: true,
   });
+  installStrictValidation(app);
   app.decorate('db', db);
   app.decorate('dbEngine', engine);
   app.decorate('relayConfig', config);

@@ -97,6 +97,10 @@ export interface FlagsTable {
   media_id: string | null;
   /** SHA-256 over the canonical content, to tell a retry from a conflicting reuse of the id. */
   content_hash: string;
+  /** TAB_NOT_FOCUS: milliseconds away (from the widget's return message, or the session end). */
+  away_ms: number | null;
+  /** 1 while this flag's webhook waits for its duration (TAB_NOT_FOCUS posted without one). */
+  event_pending: Generated<number>;
 }
 
 export interface Database {

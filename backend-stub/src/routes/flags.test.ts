@@ -261,6 +261,8 @@ for (const engine of ENGINES) {
         ['oversized JSON', () => postFlag(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { description: 'x'.repeat(1000), pad: 'y'.repeat(20 * 1024) })), 413, 'payload_too_large'],
         ['path-like flag id', () => postFlag(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { id: '../../etc/passwd' })), 400, 'validation_error'],
         ['dot flag id', () => postFlag(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { id: '..' })), 400, 'validation_error'],
+        ['numeric flag id (no type coercion)', () => postFlag(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { id: 12345 })), 400, 'validation_error'],
+        ['boolean description (no type coercion)', () => postFlag(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { description: true })), 400, 'validation_error'],
         ['NUL in description', () => postFlag(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { description: 'a\u0000b' })), 400, 'invalid_flag'],
         ['deeply nested payload', () => request(relay, 'POST', path, { token: s.token, body: '{"id":"deep","type":"SET_CONFIG","payload":' + '{"a":'.repeat(1500) + '1' + '}'.repeat(1501), headers: { 'content-type': 'application/json' } }), 400, 'invalid_flag'],
         ['bad createdAt', () => postFlag(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { createdAt: 'yesterday' })), 400, 'invalid_flag'],

@@ -60,6 +60,8 @@ for (const engine of ENGINES) {
         ['session token as key', { apiKey: (await relay.createSession()).token, json: { examId: 'e', candidateId: 'c' } }, 401, 'unauthorized'],
         ['missing candidate', { apiKey: relay.apiKey, json: { examId: 'e' } }, 400, 'validation_error'],
         ['empty exam id', { apiKey: relay.apiKey, json: { examId: '', candidateId: 'c' } }, 400, 'validation_error'],
+        ['unknown property (not silently dropped)', { apiKey: relay.apiKey, json: { examId: 'e', candidateId: 'c', exam_id: 'typo' } }, 400, 'validation_error'],
+        ['numeric candidate id (no type coercion)', { apiKey: relay.apiKey, json: { examId: 'e', candidateId: 42 } }, 400, 'validation_error'],
         ['control chars', { apiKey: relay.apiKey, json: { examId: 'e\u0000x', candidateId: 'c' } }, 400, 'validation_error'],
         ['malformed JSON', { apiKey: relay.apiKey, body: '{"examId":', headers: { 'content-type': 'application/json' } }, 400, 'invalid_json'],
       ];
@@ -71,12 +73,13 @@ for (const engine of ENGINES) {
       }
     });
 
-    it('ignores unknown fields: a body cannot choose the tenant', async () => {
+    it('refuses unknown fields: a body cannot choose the tenant', async () => {
       const other = await relay.createTenant('Elsewhere');
-      const res = await request(relay, 'POST', '/v1/sessions', { apiKey: relay.apiKey, json: { examId: 'e', candidateId: 'c', tenantId: other.tenantId } });
-      assert.equal(res.status, 201);
-      const row = await relay.db.selectFrom('sessions').select('tenant_id').where('id', '=', res.body.sessionId).executeTakeFirstOrThrow();
-      assert.equal(row.tenant_id, relay.tenantId);
+      const res = await request(relay, 'POST', '/v1/sessions', { apiKey: relay.apiKey, json: { examId: 'e-tenant-probe', candidateId: 'c', tenantId: other.tenantId } });
+      assert.equal(res.status, 400);
+      assert.equal(res.body.error, 'validation_error');
+      const rows = await relay.db.selectFrom('sessions').select('tenant_id').where('exam_id', '=', 'e-tenant-probe').execute();
+      assert.deepEqual(rows, []);
     });
 
     it('GET /v1/sessions/{id}: timeline with signed media URLs, events_summary, risk, incidents', async () => {

@@ -9,6 +9,7 @@ import { emitDomainEvents } from '../webhooks/emit.js';
 import { defaultDescription, flagContentHash, type FlagInput } from './flag-input.js';
 import { lockSession, transition, type Ctx } from './service.js';
 import { directiveFor, isEnded, type Directive } from './status.js';
+import { awaitsDuration, closeOpenTabSwitches, closeTabSwitch, closeWithEarlierReturn, tabReturnOf } from './tab-switch.js';
 
 /** Response of `POST /v1/sessions/{id}/flags` (contract in the team brief). */
 export interface FlagResult {
@@ -100,6 +101,7 @@ export async function ingestFlag(
           payload: input.payload ? JSON.stringify(input.payload) : null,
           media_id: mediaId,
           content_hash: hash,
+          event_pending: awaitsDuration(input.type, input.details) ? 1 : 0,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -108,6 +110,9 @@ export async function ingestFlag(
         session = await transition(trx, ctx, session, 'IN_PROGRESS');
       } else if (input.type === Event.END_PROCTORING && !isEnded(session.status)) {
         session = await transition(trx, ctx, session, 'COMPLETED', 'completed');
+      } else if (tabReturnOf(input.type, input.payload)) {
+        const ret = tabReturnOf(input.type, input.payload)!;
+        await closeTabSwitch(trx, session, ret.flagId, ret.awayMs);
       } else if (input.type === Event.CALIBRATION_COMPLETED) {
         session = await trx
           .updateTable('sessions')
@@ -117,6 +122,9 @@ export async function ingestFlag(
           .executeTakeFirstOrThrow();
       } else if (isFlagEvent(input.type)) {
         await emitDomainEvents(trx, { kind: 'flag', session, flag }, { config: ctx.config });
+        if (flag.event_pending && !(await closeWithEarlierReturn(trx, session, flag)) && isEnded(session.status)) {
+          await closeOpenTabSwitches(trx, session);
+        }
         // The domain events may have changed the session (risk score, auto-pause at critical risk).
         session = await trx.selectFrom('sessions').selectAll().where('id', '=', session.id).executeTakeFirstOrThrow();
       }

@@ -44,6 +44,12 @@ function parseJson(text: string | null): unknown {
   }
 }
 
+/** A tab switch's time away, learnt after the flag (sessions/tab-switch.ts), shown as details.durationMs. */
+function withDuration(details: unknown, awayMs: number | null): unknown {
+  if (awayMs === null) return details;
+  return { ...(details && typeof details === 'object' ? details : {}), durationMs: Number(awayMs) };
+}
+
 /** Incidents of a session (table from the webhook engine's migration), oldest first. */
 async function incidentsOf(db: Kysely<Database>, sessionId: string) {
   return db
@@ -68,6 +74,7 @@ export async function sessionView(db: Kysely<Database>, config: RelayConfig, ses
       'flags.details as details',
       'flags.payload as payload',
       'flags.media_id as media_id',
+      'flags.away_ms as away_ms',
       'media.content_type as content_type',
       'media.size as size',
       'media.sha256 as sha256',
@@ -97,7 +104,7 @@ export async function sessionView(db: Kysely<Database>, config: RelayConfig, ses
       description: f.description,
       created_at: f.created_at,
       received_at: f.received_at,
-      details: parseJson(f.details),
+      details: withDuration(parseJson(f.details), f.away_ms),
       payload: parseJson(f.payload),
       media: f.media_id ? { id: f.media_id, content_type: f.content_type, size: Number(f.size), sha256: f.sha256 } : null,
       media_url: f.media_id ? signMediaUrl(config, f.media_id, config.mediaUrlTtlSeconds) : null,

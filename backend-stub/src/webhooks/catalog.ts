@@ -146,7 +146,8 @@ export function flagEvent(session: SessionRow, flag: FlagRow, countThisSession: 
   if (!eventType) return null;
   const d = parseJson(flag.details);
   const common = { ...base(session, flag.created_at), flag_id: flag.id, description: flag.description };
-  const durationMs = num(d.durationMs);
+  // away_ms: the tab-switch duration the relay learnt after the flag (sessions/tab-switch.ts).
+  const durationMs = flag.away_ms ?? num(d.durationMs);
   const confidence = num(d.confidence);
   let extra: Record<string, unknown> = {};
   switch (eventType) {

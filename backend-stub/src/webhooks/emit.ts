@@ -7,6 +7,7 @@ import { applyRuleHits } from '../incidents/service.js';
 import { riskScore } from '../risk/score.js';
 import { examRiskSettings } from '../risk/service.js';
 import { canTransition } from '../sessions/status.js';
+import { closeOpenTabSwitches } from '../sessions/tab-switch.js';
 import { eventsSummary } from '../sessions/view.js';
 import { flagEvent, sessionEndedEvent, sessionStartedEvent } from './catalog.js';
 import { enqueueEvent } from './outbox.js';
@@ -44,6 +45,8 @@ export async function emitDomainEvents(trx: Kysely<Database>, event: DomainEvent
 }
 
 async function onSessionEnded(trx: Kysely<Database>, session: SessionRow, exitReason: string): Promise<void> {
+  // Tab switches still waiting for their duration go out before session.ended.
+  await closeOpenTabSwitches(trx, session);
   const summary = await eventsSummary(trx, session.id);
   const fresh = await trx.selectFrom('sessions').select('risk_score').where('id', '=', session.id).executeTakeFirst();
   const score = Number(fresh?.risk_score ?? session.risk_score);
@@ -57,7 +60,8 @@ async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow)
   const countThisSession = flags.filter((f) => f.type === flag.type).length;
 
   const proctoring = flagEvent(session, flag, countThisSession);
-  if (proctoring) await enqueueEvent(trx, { tenantId: session.tenant_id, sessionId: session.id, event: proctoring });
+  // A tab switch without its duration yet is announced when it ends (sessions/tab-switch.ts).
+  if (proctoring && !flag.event_pending) await enqueueEvent(trx, { tenantId: session.tenant_id, sessionId: session.id, event: proctoring });
 
   // Risk: recomputed from all of the session's flags at this flag's arrival (risk/score.ts).
   const settings = await examRiskSettings(trx, session.tenant_id, session.exam_id);

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import { coreMigration } from './0001_core.js';
 import { webhooksMigration } from './0002_webhooks.js';
+import { tabSwitchDurationMigration } from './0003_tab_switch_duration.js';
 
 /**
  * Every migration, in order. Kysely runs them sorted by name, so names start with a 4-digit
@@ -10,4 +11,5 @@ import { webhooksMigration } from './0002_webhooks.js';
 export const migrations: Record<string, Migration> = {
   '0001_core': coreMigration,
   '0002_webhooks': webhooksMigration,
+  '0003_tab_switch_duration': tabSwitchDurationMigration,
 };

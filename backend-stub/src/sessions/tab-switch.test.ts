@@ -1,0 +1,64 @@
+/**
+ * Tab-switch durations over real HTTP with a real webhook receiver, on both engines: the widget
+ * posts TAB_NOT_FOCUS on leaving and TAB_FOCUS_CHANGE {focused, awayMs, flagId} on return; the
+ * proctoring_event.tab_switch webhook carries the measured duration_ms, and so does the timeline.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ENGINES } from '../testing/engines.js';
+import { verifyStandard } from '../testing/verify.js';
+import { api, bodies, postFlag, registerEndpoint, relayAndReceiver, startedSession } from '../testing/webhook-fixtures.js';
+
+for (const engine of ENGINES) {
+  describe(`tab-switch duration (${engine})`, () => {
+    const env = relayAndReceiver(engine);
+
+    test('return message, out-of-order return, and session end each give the tab_switch its duration', async () => {
+      const ep = await registerEndpoint(env.relay, `${env.rx.url}/tabs`, ['proctoring_event.tab_switch', 'session.ended']);
+      const s = await startedSession(env.relay);
+      const t0 = Date.now() - 60_000;
+      const iso = (ms: number) => new Date(t0 + ms).toISOString();
+      const ok = (r: { status: number; body: unknown }) => assert.ok(r.status < 300, `${r.status} ${JSON.stringify(r.body)}`);
+
+      // 1: left, came back 4200 ms later (the normal order).
+      ok(await postFlag(env.relay, s, { id: 'away-1', type: 'TAB_NOT_FOCUS', createdAt: iso(0) }));
+      ok(await postFlag(env.relay, s, { id: 'back-1', type: 'TAB_FOCUS_CHANGE', createdAt: iso(4200), payload: { focused: true, awayMs: 4200, flagId: 'away-1' } }));
+      // A retried return changes nothing.
+      ok(await postFlag(env.relay, s, { id: 'back-1', type: 'TAB_FOCUS_CHANGE', createdAt: iso(4200), payload: { focused: true, awayMs: 4200, flagId: 'away-1' } }));
+      // 2: the return reached the relay before the flag it closes.
+      ok(await postFlag(env.relay, s, { id: 'back-2', type: 'TAB_FOCUS_CHANGE', createdAt: iso(9000), payload: { focused: true, awayMs: 1000, flagId: 'away-2' } }));
+      ok(await postFlag(env.relay, s, { id: 'away-2', type: 'TAB_NOT_FOCUS', createdAt: iso(8000) }));
+      // 3: left and never came back before the session ended.
+      ok(await postFlag(env.relay, s, { id: 'away-3', type: 'TAB_NOT_FOCUS', createdAt: new Date(Date.now() - 30_000).toISOString() }));
+
+      // Nothing for away-3 yet: its duration is not known.
+      const early = await env.rx.waitFor((rs) => rs.filter((r) => r.path === '/tabs').length >= 2);
+      assert.equal(bodies(early.filter((r) => r.path === '/tabs')).filter((e) => e.data.flag_id === 'away-3').length, 0);
+
+      ok(await postFlag(env.relay, s, { type: 'END_PROCTORING' }));
+      const got = await env.rx.waitFor((rs) => rs.some((r) => r.path === '/tabs' && JSON.parse(r.body).event_type === 'session.ended'));
+      const mine = got.filter((r) => r.path === '/tabs' && JSON.parse(r.body).data.session_id === s.sessionId);
+      for (const r of mine) assert.ok(verifyStandard(ep.secret, r.headers, r.body));
+      const events = bodies(mine);
+      const tabs = events.filter((e) => e.event_type === 'proctoring_event.tab_switch');
+      assert.equal(tabs.length, 3, 'one webhook per tab switch, none twice');
+      const byFlag = Object.fromEntries(tabs.map((e) => [e.data.flag_id, e.data]));
+      assert.deepEqual([byFlag['away-1'].duration_ms, byFlag['away-1'].count_this_session], [4200, 1]);
+      assert.deepEqual([byFlag['away-2'].duration_ms, byFlag['away-2'].count_this_session], [1000, 2]);
+      assert.equal(byFlag['away-3'].count_this_session, 3);
+      assert.ok(byFlag['away-3'].duration_ms >= 29_000 && byFlag['away-3'].duration_ms < 120_000, `until the end: ${byFlag['away-3'].duration_ms}`);
+      // The open switch goes out before session.ended.
+      const order = events.map((e) => (e.event_type === 'session.ended' ? 'end' : e.data.flag_id));
+      assert.ok(order.indexOf('away-3') < order.indexOf('end'));
+      assert.equal(events.find((e) => e.event_type === 'session.ended').data.events_summary.tab_switches, 3);
+
+      // The timeline shows the same durations.
+      const view = await api(env.relay, 'GET', `/v1/sessions/${s.sessionId}`);
+      assert.equal(view.status, 200);
+      const durations = Object.fromEntries(view.body.flags.filter((f: any) => f.type === 'TAB_NOT_FOCUS').map((f: any) => [f.id, f.details.durationMs]));
+      assert.equal(durations['away-1'], 4200);
+      assert.equal(durations['away-2'], 1000);
+      assert.equal(durations['away-3'], byFlag['away-3'].duration_ms);
+    });
+  });
+}
