@@ -35,9 +35,26 @@ function addLog(type, detail) {
 // Every event, registered before init(): the host sees all of them.
 for (const type of Object.values(Event)) widget.addEventListener(type, (e) => addLog(type, e.detail));
 
+/** The calibration the system-check page saved (demo/system-check.js), if any: it sets the sound threshold. */
+function savedCalibration() {
+  try {
+    return JSON.parse(localStorage.getItem('eye-demo-calibration') ?? 'null');
+  } catch {
+    return null;
+  }
+}
+
 async function begin(session) {
   applySession(widget, session);
-  await widget.init({});
+  const calibration = savedCalibration();
+  try {
+    await widget.init(calibration ? { calibration } : {});
+  } catch (err) {
+    if (!calibration) throw err;
+    // A calibration saved by an older version no longer validates: run with the defaults.
+    localStorage.removeItem('eye-demo-calibration');
+    await widget.init({});
+  }
   await widget.start();
   startForm.hidden = true;
   running.hidden = false;
