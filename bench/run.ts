@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { withPgAdmin } from '../backend-stub/src/reliability/relay-process.js';
+import { withPgAdmin } from '../backend-stub/src/testing/engines.js';
 import type { Engine } from '../backend-stub/src/testing/engines.js';
 import { benchBundles } from './bundles.js';
 import { cameraJpeg } from './lib/jpeg.js';

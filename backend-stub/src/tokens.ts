@@ -38,8 +38,40 @@ export async function signSessionToken(
   return { token, expiresAt: new Date(exp * 1000).toISOString() };
 }
 
+/**
+ * Tokens whose signature was already verified, with their claims, until they expire: a widget
+ * posts many flags with one token, and verification (key import + HMAC through WebCrypto) is a
+ * measurable part of each request. Keyed by the exact token text and checked against the secret
+ * that verified it; insertion order makes the eviction least-recently-verified first.
+ */
+const verified = new Map<string, { secret: string; claims: SessionClaims }>();
+const VERIFIED_MAX = 20_000;
+
+function cachedClaims(secret: string, token: string): SessionClaims | null {
+  const hit = verified.get(token);
+  if (!hit || hit.secret !== secret) return null;
+  if (hit.claims.exp <= Math.floor(Date.now() / 1000)) {
+    verified.delete(token);
+    throw httpError(401, 'token_expired', 'session token has expired');
+  }
+  return hit.claims;
+}
+
+function remember(secret: string, token: string, claims: SessionClaims): void {
+  if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+  verified.set(token, { secret, claims });
+}
+
 /** Verifies signature, algorithm, issuer, audience and expiry; throws a 401 HttpError otherwise. */
 export async function verifySessionToken(secret: string, token: string): Promise<SessionClaims> {
+  const cached = cachedClaims(secret, token);
+  if (cached) return cached;
+  const claims = await verifyUncached(secret, token);
+  remember(secret, token, claims);
+  return claims;
+}
+
+async function verifyUncached(secret: string, token: string): Promise<SessionClaims> {
   try {
     const { payload } = await jwtVerify(token, deriveKey(secret, 'session-token'), {
       algorithms: ['HS256'],

@@ -1,34 +1,26 @@
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { Observable, Subscription } from 'rxjs';
+import type { ReactiveControllerHost } from 'lit';
+import type { Observable } from 'rxjs';
 import { isFullscreen } from '../../src/detectors/fullscreen.js';
 import { Event as EyeEvent, type EyeEmission } from '../../src/events.js';
+import { EmissionController } from './emission-controller.js';
 
 /**
  * `requireFullscreen`: while monitoring runs outside fullscreen, the host shows a prompt whose
  * button calls `enter()` (a click is the user gesture `requestFullscreen` needs).
  */
-export class FullscreenPromptController implements ReactiveController {
+export class FullscreenPromptController extends EmissionController {
   /** True while the prompt should be shown. */
   visible = false;
   #required = false;
   #monitoring = false;
-  #subscription: Subscription | null = null;
 
   constructor(
-    private readonly host: ReactiveControllerHost,
-    private readonly events$: Observable<EyeEmission>,
+    host: ReactiveControllerHost,
+    events$: Observable<EyeEmission>,
     private readonly doc: Document = document,
   ) {
+    super(host, events$);
     host.addController(this);
-  }
-
-  hostConnected(): void {
-    this.#subscription ??= this.events$.subscribe((e) => this.#apply(e));
-  }
-
-  hostDisconnected(): void {
-    this.#subscription?.unsubscribe();
-    this.#subscription = null;
   }
 
   /** Asks the browser for fullscreen on the whole page; must run inside a user gesture. */
@@ -36,7 +28,7 @@ export class FullscreenPromptController implements ReactiveController {
     await this.doc.documentElement.requestFullscreen();
   }
 
-  #apply(e: EyeEmission): void {
+  protected apply(e: EyeEmission): void {
     switch (e.type) {
       case EyeEvent.SET_CONFIG:
         this.#required = e.payload.config['requireFullscreen'] === true;

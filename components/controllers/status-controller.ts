@@ -1,6 +1,7 @@
-import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { Observable, Subscription } from 'rxjs';
+import type { ReactiveControllerHost } from 'lit';
+import type { Observable } from 'rxjs';
 import { Event as EyeEvent, isFlagEvent, type EyeEmission, type FlagData, type FlagEvent } from '../../src/events.js';
+import { EmissionController } from './emission-controller.js';
 
 export type MonitoringState = 'off' | 'on' | 'paused';
 
@@ -30,28 +31,19 @@ const SILENT_FLAGS = new Set<EyeEvent>([EyeEvent.PERIODIC_SNAPSHOT]);
  * Derives what the candidate sees (monitoring on/off/paused, last warning) from the event stream
  * alone, so any element given `events$` can show the same status.
  */
-export class StatusController implements ReactiveController {
+export class StatusController extends EmissionController {
   state: MonitoringState = 'off';
   lastWarning: CandidateWarning | null = null;
-  #subscription: Subscription | null = null;
 
   constructor(
-    private readonly host: ReactiveControllerHost,
-    private readonly events$: Observable<EyeEmission>,
+    host: ReactiveControllerHost,
+    events$: Observable<EyeEmission>,
   ) {
+    super(host, events$);
     host.addController(this);
   }
 
-  hostConnected(): void {
-    this.#subscription ??= this.events$.subscribe((e) => this.#apply(e));
-  }
-
-  hostDisconnected(): void {
-    this.#subscription?.unsubscribe();
-    this.#subscription = null;
-  }
-
-  #apply(e: EyeEmission): void {
+  protected apply(e: EyeEmission): void {
     switch (e.type) {
       case EyeEvent.STARTED:
         this.state = 'on';

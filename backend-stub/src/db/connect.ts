@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { SchemaScopedPostgresDialect } from './pg-introspector.js';
 import type { Database } from './schema.js';
@@ -15,6 +15,8 @@ export interface DbOptions {
   pgSchema?: string | null;
   /** PostgreSQL pool size. */
   poolMax?: number;
+  /** SQLite page cache per connection, KiB (default 2000). */
+  sqliteCacheKiB?: number;
 }
 
 export function engineOf(databaseUrl: string): DbEngine {
@@ -25,6 +27,33 @@ const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export function assertSchemaName(name: string): void {
   if (!SCHEMA_NAME.test(name)) throw new Error(`invalid PostgreSQL schema name: ${name}`);
+}
+
+/**
+ * Kysely's SQLite driver prepares every query again; preparing is most of better-sqlite3's share
+ * of a flag's cost, and each dropped statement holds native memory until V8 collects it. The
+ * relay runs a small, fixed set of query shapes, so statements are kept by SQL text (bounded).
+ * Safe to share: Kysely runs one query at a time on the connection.
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database, max = 500): SqliteDatabase {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    prepare(sql: string) {
+      let stmt = cache.get(sql);
+      if (stmt) {
+        cache.delete(sql); // re-insert: most recently used last
+      } else {
+        stmt = sqlite.prepare(sql);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, stmt);
+      return stmt;
+    },
+    close() {
+      cache.clear();
+      sqlite.close();
+    },
+  };
 }
 
 /** Opens the database. `db.destroy()` closes the pool / file. */
@@ -48,5 +77,8 @@ export function openDatabase(opts: DbOptions): { db: Kysely<Database>; engine: D
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }), engine };
+  // better-sqlite3 builds SQLite with a 16 MB page cache; the relay's hot rows (recent flags,
+  // due deliveries) fit in SQLite's own default of 2 MB, and a bounded cache keeps RSS flat.
+  sqlite.pragma(`cache_size = -${opts.sqliteCacheKiB ?? 2000}`);
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), engine };
 }

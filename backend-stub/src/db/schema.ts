@@ -64,6 +64,10 @@ export interface SessionsTable {
   ended_at: string | null;
   exit_reason: string | null;
   risk_score: ColumnType<number, number | undefined, number>;
+  /** Σ of the flags' decayed weights at `risk_evaluated_at` (risk/score.ts); the score is 1 - e^-evidence. */
+  risk_evidence: ColumnType<number, number | undefined, number>;
+  /** When `risk_evidence` was last evaluated (ISO), null before the first scored flag. */
+  risk_evaluated_at: string | null;
   created_at: string;
   updated_at: string;
 }

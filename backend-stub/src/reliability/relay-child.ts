@@ -33,8 +33,10 @@ async function main(): Promise<void> {
   if (process.env.EYE_CHILD_CREATE_TENANT === '1') tenant = await createTenant(app.db, 'bench tenant');
   send({ type: 'ready', url, tenantId: tenant?.tenantId ?? null, apiKey: tenant?.apiKey ?? null });
 
-  process.on('message', (msg: { type?: string }) => {
+  process.on('message', (msg: { type?: string; gc?: boolean }) => {
     if (msg?.type === 'memory') {
+      // With --expose-gc, a full collection first: what is retained, not where the GC cycle is.
+      if (msg.gc) (globalThis as { gc?: () => void }).gc?.();
       const m = process.memoryUsage();
       send({ type: 'memory', rss: m.rss, heapUsed: m.heapUsed, external: m.external });
     } else if (msg?.type === 'stop') {

@@ -11,8 +11,7 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { TEST_PG_URL, type Engine } from '../testing/engines.js';
+import { TEST_PG_URL, withPgAdmin, type Engine } from '../testing/engines.js';
 import type { ChildMessage } from './relay-child.js';
 
 const CHILD = fileURLToPath(new URL('./relay-child.ts', import.meta.url));
@@ -27,16 +26,6 @@ export interface RelayStore {
   pgSchema: string | null;
   /** Drops the PostgreSQL schema and removes the temp dir. */
   destroy(): Promise<void>;
-}
-
-export async function withPgAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_PG_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
 }
 
 export async function createRelayStore(engine: Engine, prefix = 'eye_r'): Promise<RelayStore> {
@@ -77,7 +66,8 @@ export interface RelayProcess {
   /** Resident set size read from /proc (bytes), independent of the child's cooperation. */
   rss(): number;
   /** The child's own process.memoryUsage(). */
-  memory(): Promise<{ rss: number; heapUsed: number; external: number }>;
+  /** `gc`: collect garbage first (needs `exposeGc` at spawn), so samples compare retained memory. */
+  memory(opts?: { gc?: boolean }): Promise<{ rss: number; heapUsed: number; external: number }>;
   /** SIGKILL: no shutdown hooks, no flushing. Resolves when the process is gone. */
   kill(): Promise<void>;
   /** Graceful close (drains the webhook worker), then exit. */
@@ -93,6 +83,10 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   /** Forward the child's stdout/stderr (default: stderr only). */
   verbose?: boolean;
+  /** Start the child with --expose-gc (for `memory({ gc: true })`). */
+  exposeGc?: boolean;
+  /** More Node flags for the child (e.g. `--cpu-prof` to profile the relay under load). */
+  nodeFlags?: string[];
   startTimeoutMs?: number;
 }
 
@@ -117,7 +111,7 @@ export async function spawnRelay(store: RelayStore, opts: SpawnOptions = {}): Pr
     ...opts.env,
   };
   const child = fork(CHILD, [], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...(opts.exposeGc ? ['--expose-gc'] : []), ...(opts.nodeFlags ?? [])],
     env,
     stdio: ['ignore', opts.verbose ? 'inherit' : 'ignore', 'inherit', 'ipc'],
   });
@@ -152,7 +146,7 @@ export async function spawnRelay(store: RelayStore, opts: SpawnOptions = {}): Pr
     child,
     exited,
     rss: () => rssOf(pid),
-    memory: () =>
+    memory: (o = {}) =>
       new Promise((resolve, reject) => {
         const onMessage = (m: ChildMessage) => {
           if (m.type !== 'memory') return;
@@ -160,7 +154,7 @@ export async function spawnRelay(store: RelayStore, opts: SpawnOptions = {}): Pr
           resolve(m);
         };
         child.on('message', onMessage);
-        if (!child.send({ type: 'memory' })) reject(new Error('relay child is gone'));
+        if (!child.send({ type: 'memory', gc: o.gc === true })) reject(new Error('relay child is gone'));
       }),
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

@@ -49,21 +49,38 @@ function toMs(t: number | string | Date): number {
   return Number.isNaN(ms) ? 0 : ms;
 }
 
-export function riskScore(
-  flags: readonly RiskFlag[],
-  refTime: number | string | Date,
-  halfLifeMs: number = DEFAULT_HALF_LIFE_MS,
-): number {
-  const ref = toMs(refTime);
-  let evidence = 0;
-  for (const f of flags) {
-    const w = RISK_WEIGHTS[f.type] ?? 0;
-    if (w === 0) continue;
-    const age = Math.max(0, ref - toMs(f.occurredAt));
-    evidence += w * Math.pow(2, -age / halfLifeMs);
-  }
-  // Round to 4 decimals: stable across SQLite/PostgreSQL float round-trips and JSON.
+/** One flag's summand at `ref`: its weight, halved for every half-life since it happened. */
+export function flagEvidence(type: string, occurredAt: number | string | Date, refTime: number | string | Date, halfLifeMs = DEFAULT_HALF_LIFE_MS): number {
+  const w = RISK_WEIGHTS[type] ?? 0;
+  if (w === 0) return 0;
+  const age = Math.max(0, toMs(refTime) - toMs(occurredAt));
+  return w * Math.pow(2, -age / halfLifeMs);
+}
+
+/**
+ * Evidence summed at an earlier evaluation, carried to a later one: every summand halves per
+ * half-life, so the sum does too. This lets the relay keep one number per session instead of
+ * re-reading every flag (the only difference: a flag stamped in the future of an earlier
+ * evaluation decays from that evaluation, not from its own, later time).
+ */
+export function carryEvidence(evidence: number, fromMs: number, toMs: number, halfLifeMs = DEFAULT_HALF_LIFE_MS): number {
+  return evidence * Math.pow(2, -Math.max(0, toMs - fromMs) / halfLifeMs);
+}
+
+/** The score of an evidence sum. Rounded to 4 decimals: stable across SQLite/PostgreSQL float round-trips and JSON. */
+export function scoreOfEvidence(evidence: number): number {
   return Math.round((1 - Math.exp(-evidence)) * 10_000) / 10_000;
+}
+
+/** Evidence of a set of flags at `refTime`, from scratch (reference for the incremental form). */
+export function riskEvidence(flags: readonly RiskFlag[], refTime: number | string | Date, halfLifeMs: number = DEFAULT_HALF_LIFE_MS): number {
+  let evidence = 0;
+  for (const f of flags) evidence += flagEvidence(f.type, f.occurredAt, refTime, halfLifeMs);
+  return evidence;
+}
+
+export function riskScore(flags: readonly RiskFlag[], refTime: number | string | Date, halfLifeMs: number = DEFAULT_HALF_LIFE_MS): number {
+  return scoreOfEvidence(riskEvidence(flags, refTime, halfLifeMs));
 }
 
 export type RiskLevel = 'normal' | 'escalated' | 'critical';

@@ -36,7 +36,8 @@ for (const engine of ENGINES) {
       assert.equal(bodies(early.filter((r) => r.path === '/tabs')).filter((e) => e.data.flag_id === 'away-3').length, 0);
 
       ok(await postFlag(env.relay, s, { type: 'END_PROCTORING' }));
-      const got = await env.rx.waitFor((rs) => rs.some((r) => r.path === '/tabs' && JSON.parse(r.body).event_type === 'session.ended'));
+      // Deliveries run in parallel, so arrival order is not creation order: wait for all four.
+      const got = await env.rx.waitFor((rs) => rs.filter((r) => r.path === '/tabs' && JSON.parse(r.body).data.session_id === s.sessionId).length >= 4);
       const mine = got.filter((r) => r.path === '/tabs' && JSON.parse(r.body).data.session_id === s.sessionId);
       for (const r of mine) assert.ok(verifyStandard(ep.secret, r.headers, r.body));
       const events = bodies(mine);
@@ -47,9 +48,6 @@ for (const engine of ENGINES) {
       assert.deepEqual([byFlag['away-2'].duration_ms, byFlag['away-2'].count_this_session], [1000, 2]);
       assert.equal(byFlag['away-3'].count_this_session, 3);
       assert.ok(byFlag['away-3'].duration_ms >= 29_000 && byFlag['away-3'].duration_ms < 120_000, `until the end: ${byFlag['away-3'].duration_ms}`);
-      // The open switch goes out before session.ended.
-      const order = events.map((e) => (e.event_type === 'session.ended' ? 'end' : e.data.flag_id));
-      assert.ok(order.indexOf('away-3') < order.indexOf('end'));
       assert.equal(events.find((e) => e.event_type === 'session.ended').data.events_summary.tab_switches, 3);
 
       // The timeline shows the same durations.

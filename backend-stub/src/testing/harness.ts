@@ -5,13 +5,12 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import pg from 'pg';
 import { loadConfig, type RelayConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
 import { buildServer } from '../server.js';
 import type { WebhookEngineOptions } from '../webhooks/engine.js';
 import { createTenant } from '../tenants.js';
-import { TEST_PG_URL, type Engine } from './engines.js';
+import { TEST_PG_URL, withPgAdmin, type Engine } from './engines.js';
 
 export interface TestRelayOptions {
   engine: Engine;
@@ -52,15 +51,6 @@ export interface TestRelay {
   close(): Promise<void>;
 }
 
-async function withAdmin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_PG_URL });
-  await client.connect();
-  try {
-    return await fn(client);
-  } finally {
-    await client.end();
-  }
-}
 
 /**
  * A real relay listening on 127.0.0.1 (random port) with a fresh database: a temp SQLite file, or
@@ -72,11 +62,11 @@ export async function startTestRelay(opts: TestRelayOptions): Promise<TestRelay>
   let databaseUrl = join(dir, 'eye.sqlite');
   if (opts.engine === 'postgres') {
     pgSchema = `eye_t_${randomBytes(6).toString('hex')}`;
-    await withAdmin((c) => c.query(`create schema ${pgSchema}`));
+    await withPgAdmin((c) => c.query(`create schema ${pgSchema}`));
     databaseUrl = TEST_PG_URL;
   }
   const dropAll = async () => {
-    if (pgSchema) await withAdmin((c) => c.query(`drop schema if exists ${pgSchema} cascade`));
+    if (pgSchema) await withPgAdmin((c) => c.query(`drop schema if exists ${pgSchema} cascade`));
     await rm(dir, { recursive: true, force: true });
   };
 

@@ -4,7 +4,7 @@ import type { RelayConfig } from '../config.js';
 import type { Database, FlagRow, SessionRow } from '../db/schema.js';
 import { evaluateRules } from '../incidents/rules.js';
 import { applyRuleHits } from '../incidents/service.js';
-import { riskScore } from '../risk/score.js';
+import { carryEvidence, flagEvidence, scoreOfEvidence } from '../risk/score.js';
 import { examRiskSettings } from '../risk/service.js';
 import { canTransition } from '../sessions/status.js';
 import { closeOpenTabSwitches } from '../sessions/tab-switch.js';
@@ -55,26 +55,32 @@ async function onSessionEnded(trx: Kysely<Database>, session: SessionRow, exitRe
 
 async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow): Promise<void> {
   if (!isFlagEvent(flag.type)) return;
-  const flags = await trx.selectFrom('flags').select(['id', 'type', 'created_at']).where('session_id', '=', session.id).execute();
-  if (!flags.some((f) => f.id === flag.id)) flags.push({ id: flag.id, type: flag.type, created_at: flag.created_at });
-  const countThisSession = flags.filter((f) => f.type === flag.type).length;
+  // The flag is already inserted, so it counts itself (index flags_session_type_idx).
+  const counted = await trx
+    .selectFrom('flags')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('session_id', '=', session.id)
+    .where('type', '=', flag.type)
+    .executeTakeFirstOrThrow();
+  const countThisSession = Number(counted.n);
 
   const proctoring = flagEvent(session, flag, countThisSession);
   // A tab switch without its duration yet is announced when it ends (sessions/tab-switch.ts).
   if (proctoring && !flag.event_pending) await enqueueEvent(trx, { tenantId: session.tenant_id, sessionId: session.id, event: proctoring });
 
-  // Risk: recomputed from all of the session's flags at this flag's arrival (risk/score.ts).
+  // Risk at this flag's arrival (risk/score.ts): the session's evidence carried forward plus this flag's.
   const settings = await examRiskSettings(trx, session.tenant_id, session.exam_id);
   const previous = Number(session.risk_score);
-  const score = riskScore(
-    flags.map((f) => ({ type: f.type, occurredAt: f.created_at })),
-    Date.now(),
-  );
+  const now = Date.now();
+  const evaluatedAt = session.risk_evaluated_at ? Date.parse(session.risk_evaluated_at) : now;
+  const evidence = carryEvidence(Number(session.risk_evidence), evaluatedAt, now) + flagEvidence(flag.type, flag.created_at, now);
+  const score = scoreOfEvidence(evidence);
   const critical = score >= settings.criticalThreshold;
   const pause = critical && settings.autoPause && session.status === 'IN_PROGRESS' && canTransition(session.status, 'PAUSED');
+  const nowIso = new Date(now).toISOString();
   const updated = await trx
     .updateTable('sessions')
-    .set({ risk_score: score, updated_at: new Date().toISOString(), ...(pause ? { status: 'PAUSED' as const } : {}) })
+    .set({ risk_score: score, risk_evidence: evidence, risk_evaluated_at: nowIso, updated_at: nowIso, ...(pause ? { status: 'PAUSED' as const } : {}) })
     .where('id', '=', session.id)
     .returningAll()
     .executeTakeFirstOrThrow();

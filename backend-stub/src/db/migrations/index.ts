@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import { coreMigration } from './0001_core.js';
 import { webhooksMigration } from './0002_webhooks.js';
 import { tabSwitchDurationMigration } from './0003_tab_switch_duration.js';
+import { riskEvidenceMigration } from './0004_risk_evidence.js';
 
 /**
  * Every migration, in order. Kysely runs them sorted by name, so names start with a 4-digit
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0001_core': coreMigration,
   '0002_webhooks': webhooksMigration,
   '0003_tab_switch_duration': tabSwitchDurationMigration,
+  '0004_risk_evidence': riskEvidenceMigration,
 };
