@@ -2,7 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { postWebhook } from './http-post.js';
+import { AgentPool, postWebhook } from './http-post.js';
 import type { ResolvedTarget } from './ssrf.js';
 
 let server: http.Server;
@@ -69,4 +69,34 @@ test('connection refused is an error, not a throw', async () => {
   const r = await postWebhook(target('/x', p), {}, '{}', 1000);
   assert.equal(r.statusCode, null);
   assert.match(r.error!, /^ECONNREFUSED/);
+});
+
+test('a pool reuses one connection per receiver address; another address gets its own', async () => {
+  const sockets = new Set<unknown>();
+  const onConnection = (s: unknown) => sockets.add(s);
+  server.on('connection', onConnection);
+  const pool = new AgentPool(8, 4);
+  try {
+    for (let i = 0; i < 5; i++) {
+      const r = await postWebhook(target('/ok'), {}, `{"n":${i}}`, 2000, null, pool);
+      assert.equal(r.statusCode, 202);
+    }
+    assert.equal(sockets.size, 1, 'five sequential deliveries over one keep-alive connection');
+    // Same URL (host and port), another checked address (what a DNS change gives): a receiver on
+    // 127.0.0.2 at the same port gets a connection of its own, never the old socket.
+    const second = http.createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
+    await new Promise<void>((r) => second.listen(port, '127.0.0.2', r));
+    try {
+      const other: ResolvedTarget = { ...target('/ok'), address: '127.0.0.2' };
+      assert.equal((await postWebhook(other, {}, '{}', 2000, null, pool)).statusCode, 204);
+      assert.equal((await postWebhook(target('/ok'), {}, '{}', 2000, null, pool)).statusCode, 202);
+      assert.equal(sockets.size, 1, 'the first receiver still has one connection');
+    } finally {
+      second.closeAllConnections();
+      second.close();
+    }
+  } finally {
+    pool.close();
+    server.off('connection', onConnection);
+  }
 });

@@ -22,6 +22,46 @@ export interface PostResult {
 
 export const RESPONSE_EXCERPT_BYTES = 1024;
 
+/**
+ * Keep-alive agents, one per (origin, checked address, CA set): consecutive deliveries to an
+ * endpoint reuse a connection instead of a TCP (and TLS) handshake each. Keyed by the pinned
+ * address too, so a reused socket always goes to an address the SSRF policy accepted. Bounded:
+ * the least recently used agent is closed beyond `maxAgents`. One pool per delivery worker.
+ */
+export class AgentPool {
+  readonly #agents = new Map<string, http.Agent>();
+
+  constructor(
+    private readonly maxAgents = 256,
+    private readonly socketsPerAgent = 16,
+  ) {}
+
+  for(target: ResolvedTarget, extraCa: string | null): http.Agent {
+    const key = `${target.url.protocol}//${target.url.host}|${target.address}|${extraCa ? 'ca' : ''}`;
+    let agent = this.#agents.get(key);
+    if (agent) {
+      this.#agents.delete(key); // re-insert: most recently used last
+    } else {
+      const n = this.socketsPerAgent;
+      const opts = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: n, maxFreeSockets: n, timeout: 30_000 };
+      agent = target.url.protocol === 'https:' ? new https.Agent(opts) : new http.Agent(opts);
+      if (this.#agents.size >= this.maxAgents) {
+        const [oldestKey, oldest] = this.#agents.entries().next().value!;
+        this.#agents.delete(oldestKey);
+        oldest.destroy();
+      }
+    }
+    this.#agents.set(key, agent);
+    return agent;
+  }
+
+  /** Closes every pooled connection. */
+  close(): void {
+    for (const agent of this.#agents.values()) agent.destroy();
+    this.#agents.clear();
+  }
+}
+
 export function postWebhook(
   target: ResolvedTarget,
   headers: Record<string, string>,
@@ -29,6 +69,8 @@ export function postWebhook(
   timeoutMs: number,
   /** Extra trusted CAs (PEM), added to Node's root store. */
   extraCa: string | null = null,
+  /** Reuse connections from this pool; without one, a fresh connection per attempt. */
+  pool: AgentPool | null = null,
 ): Promise<PostResult> {
   const started = performance.now();
   const isHttps = target.url.protocol === 'https:';
@@ -51,7 +93,7 @@ export function postWebhook(
         // Connect to the checked address; TLS SNI and certificate verification still use the URL's host name.
         lookup: pinnedLookup(target.address, target.family),
         ...(isHttps && extraCa ? { ca: [...tls.rootCertificates, extraCa] } : {}),
-        agent: false,
+        agent: pool ? pool.for(target, extraCa) : false,
         headers: {
           'content-type': 'application/json; charset=utf-8',
           'content-length': String(payload.length),

@@ -18,7 +18,7 @@ import type { RelayConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
 import { signMediaUrl } from '../media/signed-url.js';
 import { buildEnvelope } from './envelope.js';
-import { postWebhook, type PostResult } from './http-post.js';
+import { AgentPool, postWebhook, type PostResult } from './http-post.js';
 import { NOTIFY_CHANNEL_PREFIX, isPostgres, newId, outboxSignal } from './outbox.js';
 import { nextStepAfterFailure, isSuccess } from './schedule.js';
 import type { SecretBox } from './secret-box.js';
@@ -65,6 +65,8 @@ export class DeliveryWorker {
   private loopDone: Promise<void> | null = null;
   private listenDone: Promise<void> | null = null;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Keep-alive connections to receivers, as many per receiver as attempts may be in flight. */
+  private readonly agents: AgentPool;
   /** Attempts in flight per endpoint: a slow endpoint may hold at most perEndpointConcurrency slots. */
   private readonly inFlightByEndpoint = new Map<string, number>();
   private wakeUp: (() => void) | null = null;
@@ -72,7 +74,9 @@ export class DeliveryWorker {
   private listener: pg.Client | null = null;
   private readonly onSignal = () => this.wake();
 
-  constructor(private readonly deps: WorkerDeps) {}
+  constructor(private readonly deps: WorkerDeps) {
+    this.agents = new AgentPool(256, deps.settings.perEndpointConcurrency);
+  }
 
   start(): void {
     if (this.running) return;
@@ -94,6 +98,7 @@ export class DeliveryWorker {
     await this.listenDone;
     await this.loopDone;
     await Promise.all([...this.inFlight]);
+    this.agents.close();
   }
 
   wake(): void {
@@ -346,6 +351,6 @@ export class DeliveryWorker {
     }
     const body = JSON.stringify(buildEnvelope(event, new Date(), (mediaId) => signMediaUrl(config, mediaId, config.mediaUrlTtlSeconds)));
     const headers = signatureHeaders({ msgId: event.id, body, secrets: liveSecrets(endpoint, secrets) });
-    return postWebhook(target, headers, body, settings.timeoutMs, settings.extraCa);
+    return postWebhook(target, headers, body, settings.timeoutMs, settings.extraCa, this.agents);
   }
 }
