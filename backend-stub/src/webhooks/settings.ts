@@ -43,6 +43,11 @@ function bool(v: string | undefined): boolean | undefined {
   return ['1', 'true', 'yes', 'on'].includes(v.toLowerCase());
 }
 
+function atLeastOne(n: number | undefined, name: string): number | undefined {
+  if (n !== undefined && n < 1) throw new Error(`${name} must be at least 1`);
+  return n;
+}
+
 function int(v: string | undefined, name: string): number | undefined {
   if (v === undefined || v === '') return undefined;
   const n = Number(v);
@@ -64,7 +69,9 @@ export function parseSchedule(text: string): number[] {
  * Env: EYE_WEBHOOK_ALLOW_HTTP, EYE_WEBHOOK_ALLOW_LOOPBACK, EYE_WEBHOOK_ALLOW_PRIVATE (default off,
  * on for loopback http with --demo), EYE_WEBHOOK_RETRY_SCHEDULE (default 30s,5m,30m),
  * EYE_WEBHOOK_TIMEOUT_MS (5000), EYE_WEBHOOK_POLL_MS (1000), EYE_WEBHOOK_WORKER (1),
- * EYE_WEBHOOK_CA_FILE (PEM of extra CAs trusted for https targets).
+ * EYE_WEBHOOK_CA_FILE (PEM of extra CAs trusted for https targets), EYE_WEBHOOK_CONCURRENCY
+ * (attempts in flight per relay, 32), EYE_WEBHOOK_PER_ENDPOINT (of which at most this many to one
+ * endpoint, 16: a slow receiver cannot hold every slot).
  */
 export function loadWebhookSettings(env: NodeJS.ProcessEnv, demo: boolean, input: WebhookSettingsInput = {}): WebhookSettings {
   const timeoutMs = input.timeoutMs ?? int(env.EYE_WEBHOOK_TIMEOUT_MS, 'EYE_WEBHOOK_TIMEOUT_MS') ?? 5000;
@@ -79,8 +86,8 @@ export function loadWebhookSettings(env: NodeJS.ProcessEnv, demo: boolean, input
     retry: { ...DEFAULT_RETRY_POLICY, scheduleMs: schedule, ...input.retry },
     timeoutMs,
     pollIntervalMs: input.pollIntervalMs ?? int(env.EYE_WEBHOOK_POLL_MS, 'EYE_WEBHOOK_POLL_MS') ?? 1000,
-    concurrency: input.concurrency ?? 16,
-    perEndpointConcurrency: input.perEndpointConcurrency ?? 4,
+    concurrency: input.concurrency ?? atLeastOne(int(env.EYE_WEBHOOK_CONCURRENCY, 'EYE_WEBHOOK_CONCURRENCY'), 'EYE_WEBHOOK_CONCURRENCY') ?? 32,
+    perEndpointConcurrency: input.perEndpointConcurrency ?? atLeastOne(int(env.EYE_WEBHOOK_PER_ENDPOINT, 'EYE_WEBHOOK_PER_ENDPOINT'), 'EYE_WEBHOOK_PER_ENDPOINT') ?? 16,
     leaseMs: input.leaseMs ?? timeoutMs + 30_000,
     rotationGraceMs: input.rotationGraceMs ?? 24 * 3_600_000,
     retentionMs: input.retentionMs ?? 72 * 3_600_000,
