@@ -1,10 +1,10 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
 import '../../components/index.js';
-import { RelayController } from '../../components/controllers/relay-controller.js';
 import type { EyeProctor } from '../../components/eye-proctor/eye-proctor.js';
 import { Event, type FlagDataWithFile } from '../../src/events.js';
 import { fakeCamera, type FakeCamera } from '../fixtures/fake-media.js';
 import { createRelaySession, download, getSession, relayUrl, sha256Hex, startReceiver, waitForWebhook } from './relay-commands.js';
+import { useIsolatedOutbox } from './isolated-outbox.js';
 
 /*
  * The whole loop: a candidate's camera (a canvas stream showing a real face photo, then an empty
@@ -15,16 +15,10 @@ import { createRelaySession, download, getSession, relayUrl, sha256Hex, startRec
 describe('e2e: face, then an empty room -> proctoring_event.face_absent webhook', function () {
   this.timeout(120_000);
   let camera: FakeCamera | null = null;
-  const saved = RelayController.defaults;
-
-  beforeEach(() => {
-    RelayController.defaults = { dbName: `eye-e2e-${Math.random().toString(36).slice(2)}`, backoff: { baseMs: 200, maxMs: 1000, factor: 2 } };
-  });
+  useIsolatedOutbox();
   afterEach(() => {
     camera?.stop();
     camera = null;
-    indexedDB.deleteDatabase(RelayController.defaults.dbName!);
-    RelayController.defaults = saved;
   });
 
   it('delivers a verified webhook whose media_url downloads the JPEG the widget produced', async () => {

@@ -1,10 +1,10 @@
 import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import '../../components/index.js';
-import { RelayController } from '../../components/controllers/relay-controller.js';
 import type { EyeProctor } from '../../components/eye-proctor/eye-proctor.js';
 import { Event } from '../../src/events.js';
 import { createRelaySession, eventually, getSession, relayUrl } from './relay-commands.js';
+import { useIsolatedOutbox } from './isolated-outbox.js';
 
 /*
  * The React and Vue host examples of demo/ (the very files the demo pages load), mounted with
@@ -44,14 +44,7 @@ const hosts: { name: string; mount: () => Promise<Mount>; frameworkArgs: () => P
 
 describe('host framework examples (demo/react, demo/vue)', function () {
   this.timeout(60_000);
-  const saved = RelayController.defaults;
-  before(() => {
-    RelayController.defaults = { dbName: `eye-hosts-${Math.random().toString(36).slice(2)}`, backoff: { baseMs: 200, maxMs: 1000, factor: 2 } };
-  });
-  after(() => {
-    indexedDB.deleteDatabase(RelayController.defaults.dbName!);
-    RelayController.defaults = saved;
-  });
+  useIsolatedOutbox('eye-hosts', 'all');
 
   for (const host of hosts) {
     it(`${host.name}: the host's handlers and state receive the widget's events, and the relay gets the flags`, async () => {

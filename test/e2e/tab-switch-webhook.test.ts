@@ -1,10 +1,10 @@
 import { expect, fixture, html } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import '../../components/index.js';
-import { RelayController } from '../../components/controllers/relay-controller.js';
 import type { EyeProctor } from '../../components/eye-proctor/eye-proctor.js';
 import { Event, type FlagData } from '../../src/events.js';
 import { createRelaySession, eventually, getSession, relayUrl, startReceiver, waitForWebhook } from './relay-commands.js';
+import { useIsolatedOutbox } from './isolated-outbox.js';
 
 /*
  * A real tab switch (the test runner focuses another page, then comes back) -> TAB_NOT_FOCUS and
@@ -13,15 +13,7 @@ import { createRelaySession, eventually, getSession, relayUrl, startReceiver, wa
  */
 describe('e2e: a real tab switch -> proctoring_event.tab_switch with duration_ms', function () {
   this.timeout(60_000);
-  const saved = RelayController.defaults;
-
-  beforeEach(() => {
-    RelayController.defaults = { dbName: `eye-e2e-${Math.random().toString(36).slice(2)}`, backoff: { baseMs: 200, maxMs: 1000, factor: 2 } };
-  });
-  afterEach(() => {
-    indexedDB.deleteDatabase(RelayController.defaults.dbName!);
-    RelayController.defaults = saved;
-  });
+  useIsolatedOutbox();
 
   it('delivers a signed tab_switch whose duration_ms is the away time the widget measured', async () => {
     await startReceiver();

@@ -55,6 +55,7 @@ export async function ingestFlag(
 ): Promise<FlagResult> {
   const flagId = input.id ?? randomUUID();
   const hash = flagContentHash(input, media?.temp.sha256 ?? null);
+  const tabReturn = tabReturnOf(input.type, input.payload);
   let storageName: string | null = null;
   try {
     return await ctx.db.transaction().execute(async (trx) => {
@@ -110,9 +111,8 @@ export async function ingestFlag(
         session = await transition(trx, ctx, session, 'IN_PROGRESS');
       } else if (input.type === Event.END_PROCTORING && !isEnded(session.status)) {
         session = await transition(trx, ctx, session, 'COMPLETED', 'completed');
-      } else if (tabReturnOf(input.type, input.payload)) {
-        const ret = tabReturnOf(input.type, input.payload)!;
-        await closeTabSwitch(trx, session, ret.flagId, ret.awayMs);
+      } else if (tabReturn) {
+        await closeTabSwitch(trx, session, tabReturn.flagId, tabReturn.awayMs);
       } else if (input.type === Event.CALIBRATION_COMPLETED) {
         session = await trx
           .updateTable('sessions')
