@@ -19,16 +19,14 @@
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import { readFileSync } from 'node:fs';
+import { RESOLVE_CONDITIONS, terserOptions } from './scripts/bundle-options.mjs';
 
 const ENTRY = 'dist/esm/components/index.js';
 const WORKER = 'dist/esm/src/vision/face-detector.worker.js';
 const OUT = 'dist/bundles';
 
 /** `module: false` for the classic script: terser must keep its top-level `var Eye`. */
-const plugins = ({ module = true } = {}) => [
-  nodeResolve({ browser: true, exportConditions: ['browser', 'production', 'module', 'import', 'default'] }),
-  terser({ ecma: 2020, module, toplevel: module, format: { comments: false } }),
-];
+const plugins = ({ module = true } = {}) => [nodeResolve({ browser: true, exportConditions: RESOLVE_CONDITIONS }), terser(terserOptions({ module }))];
 
 /** Where the bundles find MediaPipe's JS (copied from node_modules next to them). */
 const TASKS_VISION_FILE = 'mediapipe-tasks-vision.js';

@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import { rollup, type Plugin } from 'rollup';
+import { RESOLVE_CONDITIONS, terserOptions } from '../scripts/bundle-options.mjs';
 
 // The plugin's CJS typings make the default import look uncallable under NodeNext; at run time it is the function.
 const terserPlugin = terser as unknown as (options: object) => Plugin;
@@ -29,8 +30,8 @@ export async function benchBundles(root: string) {
       input: entry,
       external: (id) => id.startsWith('@mediapipe/'),
       plugins: [
-        nodeResolve({ browser: true, exportConditions: ['browser', 'production', 'module', 'import', 'default'] }),
-        terserPlugin({ ecma: 2020, module: true, toplevel: true, format: { comments: false } }),
+        nodeResolve({ browser: true, exportConditions: RESOLVE_CONDITIONS }),
+        terserPlugin(terserOptions()),
       ],
       onwarn: () => {},
     });

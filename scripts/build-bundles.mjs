@@ -45,10 +45,11 @@ async function sizeWithoutMediaPipe() {
   const { rollup } = await import('rollup');
   const { nodeResolve } = await import('@rollup/plugin-node-resolve');
   const { default: terser } = await import('@rollup/plugin-terser');
+  const { RESOLVE_CONDITIONS, terserOptions } = await import('./bundle-options.mjs');
   const build = await rollup({
     input: join(root, 'dist/esm/components/index.js'),
     external: (id) => id.startsWith('@mediapipe/'),
-    plugins: [nodeResolve({ browser: true }), terser({ module: true, format: { comments: false } })],
+    plugins: [nodeResolve({ browser: true, exportConditions: RESOLVE_CONDITIONS }), terser(terserOptions())],
     onwarn: () => {},
   });
   const { output } = await build.generate({ format: 'es', inlineDynamicImports: true });
