@@ -27,6 +27,10 @@ const only = new Set((process.env.BENCH_ONLY ?? 'ingest,media,webhooks,memory,wi
 const engines = (process.env.BENCH_ENGINES ?? 'sqlite,postgres').split(',') as Engine[];
 const log = (l: string) => console.log(l);
 
+// Relays run compiled, as in production (`npm run build:relay`; plain node, no TypeScript loader).
+execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'backend-stub/tsconfig.build.json'], { cwd: ROOT, stdio: 'inherit' });
+process.env.EYE_RELAY_COMPILED = '1';
+
 function tryRun(cmd: string, args: string[]): string | null {
   try {
     return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();

@@ -3,15 +3,17 @@
  * `npm start`: everything a fresh clone needs for the demo, then the relay.
  *   1. builds the face model (dist/assets/face_detector.tflite) if it is missing;
  *   2. builds the widget bundles (dist/bundles) if they are missing or older than the sources;
- *   3. starts the relay on http://localhost:8080 (PORT to change) with SQLite in ./data, demo mode
+ *   3. compiles the relay (backend-stub/dist) if it is missing or older than its sources;
+ *   4. starts the relay on http://localhost:8080 (PORT to change) with SQLite in ./data, demo mode
  *      (demo tenant, demo pages, built-in webhook receiver registered as a webhook endpoint);
- *   4. prints the URLs of the demo pages once the relay answers.
+ *   5. prints the URLs of the demo pages once the relay answers.
  * Extra arguments go to the relay (`npm start -- --port 9000`). Ctrl-C stops it.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { newestSource, relayBuildIsFresh } from './source-times.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -34,22 +36,19 @@ function step(label, script) {
   }
 }
 
-/** Newest modification time under `dir` (sources only: .ts, not tests). */
-function newestSource(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
 if (!existsSync(join(root, 'dist/assets/face_detector.tflite'))) step('building the face model (npm run build:model)', 'scripts/build-face-model.mjs');
 
 const bundle = join(root, 'dist/bundles/eye-proctor.bundle.js');
 const sourcesChanged = () => Math.max(newestSource(join(root, 'src')), newestSource(join(root, 'components'))) > statSync(bundle).mtimeMs;
 if (!existsSync(bundle) || sourcesChanged()) step('building the widget (npm run build)', 'scripts/build-bundles.mjs');
+
+// The relay runs compiled when its build is fresh (backend-stub/bin/eye-relay.mjs), else from the sources.
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
+if (existsSync(tsc) && !relayBuildIsFresh(root)) {
+  console.log('\n> building the relay (npm run build:relay)');
+  const result = spawnSync(process.execPath, [tsc, '-p', 'backend-stub/tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  if (result.status !== 0) console.error('npm start: the relay build failed; running it from the TypeScript sources');
+}
 
 const relayArgs = ['serve', '--demo', ...(portArg >= 0 ? [] : ['--port', port]), ...args];
 console.log(`\n> starting the relay: eye-relay ${relayArgs.join(' ')}`);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { engineOf, type DbEngine } from './db/connect.js';
 
@@ -61,7 +61,23 @@ export const DEFAULTS = {
   rateLimitWindowMs: 60_000,
 } as const;
 
-export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/**
+ * The package root (where package.json, node_modules and dist/ are): the nearest folder above this
+ * module with the eye-proctor package.json, whether it runs from the sources (tsx) or compiled
+ * (backend-stub/dist/...).
+ */
+export const PROJECT_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    try {
+      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'eye-proctor') return dir + sep;
+    } catch {
+      // no package.json here
+    }
+    if (dirname(dir) === dir) throw new Error(`eye-proctor's package.json not found above ${from}`);
+  }
+}
 
 const FLAGS: Record<string, string> = {
   '--port': 'PORT',

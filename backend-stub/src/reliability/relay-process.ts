@@ -7,14 +7,17 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PROJECT_ROOT } from '../config.js';
 import { TEST_PG_URL, withPgAdmin, type Engine } from '../testing/engines.js';
 import type { ChildMessage } from './relay-child.js';
 
 const CHILD = fileURLToPath(new URL('./relay-child.ts', import.meta.url));
+/** The same child compiled by `npm run build:relay` (plain node, no TypeScript loader). */
+const COMPILED_CHILD = join(PROJECT_ROOT, 'backend-stub/dist/backend-stub/src/reliability/relay-child.js');
 
 export interface RelayStore {
   engine: Engine;
@@ -85,6 +88,8 @@ export interface SpawnOptions {
   verbose?: boolean;
   /** Start the child with --expose-gc (for `memory({ gc: true })`). */
   exposeGc?: boolean;
+  /** Run the compiled relay (backend-stub/dist, `npm run build:relay`) with plain node; default: EYE_RELAY_COMPILED=1. */
+  compiled?: boolean;
   /** More Node flags for the child (e.g. `--cpu-prof` to profile the relay under load). */
   nodeFlags?: string[];
   startTimeoutMs?: number;
@@ -110,8 +115,10 @@ export async function spawnRelay(store: RelayStore, opts: SpawnOptions = {}): Pr
     ...(opts.noopRoute ? { EYE_BENCH_NOOP: '1' } : {}),
     ...opts.env,
   };
-  const child = fork(CHILD, [], {
-    execArgv: ['--import', 'tsx', ...(opts.exposeGc ? ['--expose-gc'] : []), ...(opts.nodeFlags ?? [])],
+  const compiled = opts.compiled ?? process.env.EYE_RELAY_COMPILED === '1';
+  if (compiled && !existsSync(COMPILED_CHILD)) throw new Error(`${COMPILED_CHILD} is missing: run npm run build:relay`);
+  const child = fork(compiled ? COMPILED_CHILD : CHILD, [], {
+    execArgv: [...(compiled ? [] : ['--import', 'tsx']), ...(opts.exposeGc ? ['--expose-gc'] : []), ...(opts.nodeFlags ?? [])],
     env,
     stdio: ['ignore', opts.verbose ? 'inherit' : 'ignore', 'inherit', 'ipc'],
   });
