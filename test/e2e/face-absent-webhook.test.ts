@@ -1,10 +1,9 @@
-import { expect, fixture, html, oneEvent } from '@open-wc/testing';
+import { expect, oneEvent } from '@open-wc/testing';
 import '../../components/index.js';
-import type { EyeProctor } from '../../components/eye-proctor/eye-proctor.js';
 import { Event, type FlagDataWithFile } from '../../src/events.js';
 import { fakeCamera, type FakeCamera } from '../fixtures/fake-media.js';
 import { createRelaySession, download, getSession, relayUrl, sha256Hex, startReceiver, waitForWebhook } from './relay-commands.js';
-import { useIsolatedOutbox } from './isolated-outbox.js';
+import { proctorOnRelay, useIsolatedOutbox } from './widget-fixtures.js';
 
 /*
  * The whole loop: a candidate's camera (a canvas stream showing a real face photo, then an empty
@@ -26,14 +25,7 @@ describe('e2e: face, then an empty room -> proctoring_event.face_absent webhook'
     const url = await relayUrl();
     const session = await createRelaySession('exam-e2e-face');
     camera = await fakeCamera('single-face');
-    const el = await fixture<EyeProctor>(html`<eye-proctor
-      .mediaStream=${camera.stream}
-      exam-id=${session.examId}
-      candidate-id=${session.candidateId}
-      relay-url=${url}
-      session-token=${session.token}
-      session-id=${session.sessionId}
-    ></eye-proctor>`);
+    const el = await proctorOnRelay(session, url, camera.stream);
     const absences: FlagDataWithFile[] = [];
     el.addEventListener(Event.FACE_ABSENCE, (e) => absences.push(e.detail));
 

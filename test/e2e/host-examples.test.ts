@@ -4,7 +4,7 @@ import '../../components/index.js';
 import type { EyeProctor } from '../../components/eye-proctor/eye-proctor.js';
 import { Event } from '../../src/events.js';
 import { createRelaySession, eventually, getSession, relayUrl } from './relay-commands.js';
-import { useIsolatedOutbox } from './isolated-outbox.js';
+import { useIsolatedOutbox } from './widget-fixtures.js';
 
 /*
  * The React and Vue host examples of demo/ (the very files the demo pages load), mounted with

@@ -1,10 +1,9 @@
-import { expect, fixture, html } from '@open-wc/testing';
+import { expect } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import '../../components/index.js';
-import type { EyeProctor } from '../../components/eye-proctor/eye-proctor.js';
 import { Event, type FlagData } from '../../src/events.js';
 import { createRelaySession, eventually, getSession, relayUrl, startReceiver, waitForWebhook } from './relay-commands.js';
-import { useIsolatedOutbox } from './isolated-outbox.js';
+import { proctorOnRelay, useIsolatedOutbox } from './widget-fixtures.js';
 
 /*
  * A real tab switch (the test runner focuses another page, then comes back) -> TAB_NOT_FOCUS and
@@ -19,13 +18,7 @@ describe('e2e: a real tab switch -> proctoring_event.tab_switch with duration_ms
     await startReceiver();
     const url = await relayUrl();
     const session = await createRelaySession('exam-e2e-tab');
-    const el = await fixture<EyeProctor>(html`<eye-proctor
-      exam-id=${session.examId}
-      candidate-id=${session.candidateId}
-      relay-url=${url}
-      session-token=${session.token}
-      session-id=${session.sessionId}
-    ></eye-proctor>`);
+    const el = await proctorOnRelay(session, url);
     const flags: FlagData[] = [];
     const returns: { awayMs?: number; flagId?: string }[] = [];
     el.addEventListener(Event.TAB_NOT_FOCUS, (e) => flags.push(e.detail));

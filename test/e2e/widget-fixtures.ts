@@ -1,4 +1,8 @@
+import { fixture, html } from '@open-wc/testing';
+import '../../components/index.js';
 import { RelayController } from '../../components/controllers/relay-controller.js';
+import type { EyeProctor } from '../../components/eye-proctor/eye-proctor.js';
+import type { RelaySession } from './relay-commands.js';
 
 /**
  * For the enclosing mocha suite: every widget gets an outbox database of its own (deleted after)
@@ -15,4 +19,16 @@ export function useIsolatedOutbox(prefix = 'eye-e2e', scope: 'each' | 'all' = 'e
     indexedDB.deleteDatabase(RelayController.defaults.dbName!);
     RelayController.defaults = saved;
   });
+}
+
+/** An `<eye-proctor>` wired to a relay session (optionally seeing `stream` instead of a camera). */
+export function proctorOnRelay(session: RelaySession & { examId: string; candidateId: string }, relayUrl: string, stream?: MediaStream): Promise<EyeProctor> {
+  return fixture<EyeProctor>(html`<eye-proctor
+    .mediaStream=${stream ?? null}
+    exam-id=${session.examId}
+    candidate-id=${session.candidateId}
+    relay-url=${relayUrl}
+    session-token=${session.token}
+    session-id=${session.sessionId}
+  ></eye-proctor>`);
 }
