@@ -11,7 +11,7 @@ import { lockSession, transition, type Ctx } from './service.js';
 import { directiveFor, isEnded, type Directive } from './status.js';
 import { awaitsDuration, closeOpenTabSwitches, closeTabSwitch, closeWithEarlierReturn, tabReturnOf } from './tab-switch.js';
 
-/** Response of `POST /v1/sessions/{id}/flags` (contract in the team brief). */
+/** Response of `POST /v1/sessions/{id}/flags` (`directive` tells the widget to pause, resume or end; see /openapi.json). */
 export interface FlagResult {
   id: string;
   duplicate: boolean;

@@ -14,7 +14,7 @@ import { enqueueEvent } from './outbox.js';
 
 /**
  * Domain events the relay core raises inside the transaction that stored them
- * (contract: /tmp/eye-team.md "Domain events"). Rows are as stored, after the change.
+ * (session started / ended, a stored flag). Rows are as stored, after the change.
  */
 export type DomainEvent =
   | { kind: 'session.started'; session: SessionRow }
