@@ -72,15 +72,11 @@ export function scoreOfEvidence(evidence: number): number {
   return Math.round((1 - Math.exp(-evidence)) * 10_000) / 10_000;
 }
 
-/** Evidence of a set of flags at `refTime`, from scratch (reference for the incremental form). */
-export function riskEvidence(flags: readonly RiskFlag[], refTime: number | string | Date, halfLifeMs: number = DEFAULT_HALF_LIFE_MS): number {
+/** The score of a set of flags at `refTime`, from scratch (the reference the relay's incremental form matches). */
+export function riskScore(flags: readonly RiskFlag[], refTime: number | string | Date, halfLifeMs: number = DEFAULT_HALF_LIFE_MS): number {
   let evidence = 0;
   for (const f of flags) evidence += flagEvidence(f.type, f.occurredAt, refTime, halfLifeMs);
-  return evidence;
-}
-
-export function riskScore(flags: readonly RiskFlag[], refTime: number | string | Date, halfLifeMs: number = DEFAULT_HALF_LIFE_MS): number {
-  return scoreOfEvidence(riskEvidence(flags, refTime, halfLifeMs));
+  return scoreOfEvidence(evidence);
 }
 
 export type RiskLevel = 'normal' | 'escalated' | 'critical';

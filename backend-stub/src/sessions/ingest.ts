@@ -9,7 +9,7 @@ import { emitDomainEvents } from '../webhooks/emit.js';
 import { defaultDescription, flagContentHash, type FlagInput } from './flag-input.js';
 import { lockSession, transition, type Ctx } from './service.js';
 import { directiveFor, isEnded, type Directive } from './status.js';
-import { awaitsDuration, closeOpenTabSwitches, closeTabSwitch, closeWithEarlierReturn, tabReturnOf } from './tab-switch.js';
+import { awaitsDuration, closeTabSwitch, settleNewTabSwitch, tabReturnOf } from './tab-switch.js';
 
 /** Response of `POST /v1/sessions/{id}/flags` (`directive` tells the widget to pause, resume or end; see /openapi.json). */
 export interface FlagResult {
@@ -122,9 +122,7 @@ export async function ingestFlag(
           .executeTakeFirstOrThrow();
       } else if (isFlagEvent(input.type)) {
         await emitDomainEvents(trx, { kind: 'flag', session, flag }, { config: ctx.config });
-        if (flag.event_pending && !(await closeWithEarlierReturn(trx, session, flag)) && isEnded(session.status)) {
-          await closeOpenTabSwitches(trx, session);
-        }
+        await settleNewTabSwitch(trx, session, flag);
         // The domain events may have changed the session (risk score, auto-pause at critical risk).
         session = await trx.selectFrom('sessions').selectAll().where('id', '=', session.id).executeTakeFirstOrThrow();
       }

@@ -3,6 +3,7 @@ import { Event } from '../../../src/events.js';
 import type { Database, FlagRow, SessionRow } from '../db/schema.js';
 import { flagEvent } from '../webhooks/catalog.js';
 import { enqueueEvent } from '../webhooks/outbox.js';
+import { isEnded } from './status.js';
 
 /**
  * Tab switches have a duration the widget only knows when the candidate comes back. A TAB_NOT_FOCUS
@@ -68,37 +69,41 @@ export async function closeTabSwitch(trx: Kysely<Database>, session: SessionRow,
   if (flag) await close(trx, session, flag, awayMs);
 }
 
-/**
- * A waiting TAB_NOT_FOCUS was just stored: if its return message came first (requests may be
- * retried out of order), close it with that message's time away. Returns whether it did.
- */
-export async function closeWithEarlierReturn(trx: Kysely<Database>, session: SessionRow, flag: FlagRow): Promise<boolean> {
+/** The time away a return message already stored for `flagId` reports, or null (requests may be retried out of order). */
+async function earlierReturn(trx: Kysely<Database>, sessionId: string, flagId: string): Promise<number | null> {
   const returns = await trx
     .selectFrom('flags')
     .select('payload')
-    .where('session_id', '=', session.id)
+    .where('session_id', '=', sessionId)
     .where('type', '=', Event.TAB_FOCUS_CHANGE)
-    .where('payload', 'like', `%${JSON.stringify(flag.id)}%`)
+    .where('payload', 'like', `%${JSON.stringify(flagId)}%`)
     .execute();
   for (const r of returns) {
     const ret = tabReturnOf(Event.TAB_FOCUS_CHANGE, r.payload ? (JSON.parse(r.payload) as Record<string, unknown>) : null);
-    if (ret?.flagId === flag.id) {
-      await close(trx, session, flag, ret.awayMs);
-      return true;
-    }
+    if (ret?.flagId === flagId) return ret.awayMs;
   }
-  return false;
+  return null;
+}
+
+/** From the flag to the session's end, on the relay's clock (the candidate never came back, or the return was lost). */
+function awayUntilEnd(session: SessionRow, flag: FlagRow): number {
+  const away = Date.parse(session.ended_at ?? session.updated_at) - Date.parse(flag.created_at);
+  return Number.isFinite(away) ? Math.round(Math.min(Math.max(0, away), MAX_AWAY_MS)) : 0;
 }
 
 /**
- * The session ended: every tab switch still waiting lasted until the end (the candidate never
- * came back, or the return message was lost), measured on the relay's clock from the flag's time.
+ * A TAB_NOT_FOCUS was just stored. If it waits for its duration, it is closed at once when its
+ * return message arrived first, or when the session is already over; otherwise it keeps waiting.
  */
+export async function settleNewTabSwitch(trx: Kysely<Database>, session: SessionRow, flag: FlagRow): Promise<void> {
+  if (!flag.event_pending) return;
+  const awayMs = await earlierReturn(trx, session.id, flag.id);
+  if (awayMs !== null) await close(trx, session, flag, awayMs);
+  else if (isEnded(session.status)) await close(trx, session, flag, awayUntilEnd(session, flag));
+}
+
+/** The session ended: every tab switch still waiting lasted until the end. */
 export async function closeOpenTabSwitches(trx: Kysely<Database>, session: SessionRow): Promise<void> {
   const open = await trx.selectFrom('flags').selectAll().where('session_id', '=', session.id).where('event_pending', '=', 1).orderBy('created_at').execute();
-  const endMs = Date.parse(session.ended_at ?? session.updated_at);
-  for (const flag of open) {
-    const away = Number.isFinite(endMs - Date.parse(flag.created_at)) ? Math.max(0, Math.min(endMs - Date.parse(flag.created_at), MAX_AWAY_MS)) : 0;
-    await close(trx, session, flag, Math.round(away));
-  }
+  for (const flag of open) await close(trx, session, flag, awayUntilEnd(session, flag));
 }
