@@ -90,7 +90,7 @@ export interface SpawnOptions {
   exposeGc?: boolean;
   /** Run the compiled relay (backend-stub/dist, `npm run build:relay`) with plain node; default: EYE_RELAY_COMPILED=1. */
   compiled?: boolean;
-  /** More Node flags for the child (e.g. `--cpu-prof` to profile the relay under load). */
+  /** More Node flags for the child (e.g. `--cpu-prof` to profile the relay under load); env EYE_RELAY_NODE_FLAGS adds more. */
   nodeFlags?: string[];
   startTimeoutMs?: number;
 }
@@ -118,7 +118,7 @@ export async function spawnRelay(store: RelayStore, opts: SpawnOptions = {}): Pr
   const compiled = opts.compiled ?? process.env.EYE_RELAY_COMPILED === '1';
   if (compiled && !existsSync(COMPILED_CHILD)) throw new Error(`${COMPILED_CHILD} is missing: run npm run build:relay`);
   const child = fork(compiled ? COMPILED_CHILD : CHILD, [], {
-    execArgv: [...(compiled ? [] : ['--import', 'tsx']), ...(opts.exposeGc ? ['--expose-gc'] : []), ...(opts.nodeFlags ?? [])],
+    execArgv: [...(compiled ? [] : ['--import', 'tsx']), ...(opts.exposeGc ? ['--expose-gc'] : []), ...(opts.nodeFlags ?? []), ...(process.env.EYE_RELAY_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],
     env,
     stdio: ['ignore', opts.verbose ? 'inherit' : 'ignore', 'inherit', 'ipc'],
   });

@@ -15,11 +15,13 @@ import { hostname } from 'node:os';
 import { sql, type Kysely } from 'kysely';
 import pg from 'pg';
 import type { RelayConfig } from '../config.js';
+import { GroupCommit } from '../db/group-commit.js';
 import type { Database } from '../db/schema.js';
 import { signMediaUrl } from '../media/signed-url.js';
 import { buildEnvelope } from './envelope.js';
 import { AgentPool, postWebhook, type PostResult } from './http-post.js';
 import { NOTIFY_CHANNEL_PREFIX, isPostgres, newId, outboxSignal } from './outbox.js';
+import { recordOutcomes, type Outcome } from './outcomes.js';
 import { nextStepAfterFailure, isSuccess } from './schedule.js';
 import type { SecretBox } from './secret-box.js';
 import type { WebhookSettings } from './settings.js';
@@ -50,6 +52,12 @@ interface Claimed {
   endpoint_id: string;
 }
 
+interface ClaimedRows {
+  events: Map<string, WebhookEventRow>;
+  endpoints: Map<string, WebhookEndpointRow>;
+}
+
+
 /** The secrets that sign now: current first, the previous one during its rotation grace period. */
 export function liveSecrets(endpoint: WebhookEndpointRow, box: SecretBox, now = Date.now()): string[] {
   const out = [box.open(endpoint.secret_sealed)];
@@ -73,9 +81,14 @@ export class DeliveryWorker {
   private wakePending = false;
   private listener: pg.Client | null = null;
   private readonly onSignal = () => this.wake();
+  /** Outcomes of attempts that finish together are written in one transaction. */
+  private readonly outcomes: GroupCommit<Outcome>;
 
   constructor(private readonly deps: WorkerDeps) {
     this.agents = new AgentPool(256, deps.settings.perEndpointConcurrency);
+    this.outcomes = new GroupCommit((batch) =>
+      deps.db.transaction().execute((trx) => recordOutcomes(trx, this.id, batch)),
+    );
   }
 
   start(): void {
@@ -147,9 +160,11 @@ export class DeliveryWorker {
       } catch (err) {
         this.deps.log.error({ err }, 'webhook worker: claim failed');
       }
+      const rows = claimed.length > 0 ? this.rowsOf(claimed) : null;
+      rows?.catch(() => {}); // each delivery awaits it and reports a failure itself
       for (const c of claimed) {
         this.inFlightByEndpoint.set(c.endpoint_id, (this.inFlightByEndpoint.get(c.endpoint_id) ?? 0) + 1);
-        const p: Promise<void> = this.deliver(c)
+        const p: Promise<void> = this.deliver(c, rows!)
           .catch((err) => this.deps.log.error({ err, deliveryId: c.id }, 'webhook worker: attempt failed unexpectedly'))
           .finally(() => {
             this.inFlight.delete(p);
@@ -268,13 +283,23 @@ export class DeliveryWorker {
     });
   }
 
-  /** Sends attempt `c.attempts` of one claimed delivery and records the outcome. */
-  private async deliver(c: Claimed): Promise<void> {
-    const { db, settings } = this.deps;
-    const [event, endpoint] = await Promise.all([
-      db.selectFrom('webhook_events').selectAll().where('id', '=', c.event_id).executeTakeFirst(),
-      db.selectFrom('webhook_endpoints').selectAll().where('id', '=', c.endpoint_id).executeTakeFirst(),
+  /** The event and endpoint rows of a claimed batch: two reads per batch, not two per delivery. */
+  private async rowsOf(claimed: Claimed[]): Promise<ClaimedRows> {
+    const { db } = this.deps;
+    const eventIds = [...new Set(claimed.map((c) => c.event_id))];
+    const endpointIds = [...new Set(claimed.map((c) => c.endpoint_id))];
+    const [events, endpoints] = await Promise.all([
+      db.selectFrom('webhook_events').selectAll().where('id', 'in', eventIds).execute(),
+      db.selectFrom('webhook_endpoints').selectAll().where('id', 'in', endpointIds).execute(),
     ]);
+    return { events: new Map(events.map((e) => [e.id, e])), endpoints: new Map(endpoints.map((e) => [e.id, e])) };
+  }
+
+  /** Sends attempt `c.attempts` of one claimed delivery and records the outcome. */
+  private async deliver(c: Claimed, rows: Promise<ClaimedRows>): Promise<void> {
+    const { events, endpoints } = await rows;
+    const event = events.get(c.event_id);
+    const endpoint = endpoints.get(c.endpoint_id);
     let result: PostResult;
     if (!event || !endpoint) {
       result = { statusCode: null, latencyMs: 0, error: 'event or endpoint no longer exists', responseExcerpt: null, retryAfter: null };
@@ -282,59 +307,12 @@ export class DeliveryWorker {
       result = await this.send(event, endpoint);
     }
     const now = new Date();
-    const nowIso = now.toISOString();
     const step = isSuccess(result.statusCode)
       ? ({ kind: 'delivered' } as const)
       : !event || !endpoint
         ? ({ kind: 'give_up' } as const)
-        : nextStepAfterFailure(c.attempts, result.statusCode, result.retryAfter, settings.retry, now.getTime());
-
-    await db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('webhook_attempts')
-        .set({
-          finished_at: nowIso,
-          status_code: result.statusCode,
-          latency_ms: result.latencyMs,
-          error: result.error,
-          response_excerpt: result.responseExcerpt,
-        })
-        .where('delivery_id', '=', c.id)
-        .where('attempt', '=', c.attempts)
-        .where('worker_id', '=', this.id)
-        .execute();
-      const base = {
-        lease_owner: null,
-        last_status_code: result.statusCode,
-        last_error: result.error ?? (isSuccess(result.statusCode) ? null : `HTTP ${result.statusCode}`),
-        updated_at: nowIso,
-      };
-      const guarded = trx
-        .updateTable('webhook_deliveries')
-        .where('id', '=', c.id)
-        .where('lease_owner', '=', this.id)
-        .where('attempts', '=', c.attempts);
-      switch (step.kind) {
-        case 'delivered':
-          await guarded.set({ ...base, status: 'delivered', delivered_at: nowIso }).execute();
-          break;
-        case 'retry':
-          await guarded.set({ ...base, next_attempt_at: new Date(now.getTime() + step.delayMs).toISOString() }).execute();
-          break;
-        case 'give_up':
-          await guarded.set({ ...base, status: 'undelivered' }).execute();
-          break;
-        case 'disable_endpoint':
-          await guarded.set({ ...base, status: 'undelivered', last_error: 'HTTP 410 Gone: endpoint disabled' }).execute();
-          await trx
-            .updateTable('webhook_endpoints')
-            .set({ enabled: 0, disabled_reason: 'receiver answered 410 Gone', disabled_at: nowIso, updated_at: nowIso })
-            .where('id', '=', c.endpoint_id)
-            .where('enabled', '=', 1)
-            .execute();
-          break;
-      }
-    });
+        : nextStepAfterFailure(c.attempts, result.statusCode, result.retryAfter, this.deps.settings.retry, now.getTime());
+    await this.outcomes.write({ deliveryId: c.id, endpointId: c.endpoint_id, attempt: c.attempts, result, step, at: now });
     const logObj = { deliveryId: c.id, eventId: c.event_id, endpointId: c.endpoint_id, attempt: c.attempts, status: result.statusCode, latencyMs: result.latencyMs, error: result.error, next: step.kind };
     if (step.kind === 'delivered') this.deps.log.info(logObj, 'webhook delivered');
     else this.deps.log.warn(logObj, 'webhook attempt failed');

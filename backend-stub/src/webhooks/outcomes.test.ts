@@ -1,0 +1,69 @@
+/**
+ * One batch of attempt outcomes (delivered, retry, give up, 410, and one whose lease another
+ * worker took over) written by recordOutcomes in one transaction, on SQLite and PostgreSQL.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ENGINES } from '../testing/engines.js';
+import { startTestRelay } from '../testing/harness.js';
+import { FAST_WEBHOOKS, postFlag, registerEndpoint, startedSession } from '../testing/webhook-fixtures.js';
+import { recordOutcomes, type Outcome } from './outcomes.js';
+import type { PostResult } from './http-post.js';
+import { SecretBox } from './secret-box.js';
+import { loadWebhookSettings } from './settings.js';
+import { DeliveryWorker } from './worker.js';
+
+const quietLog = { info() {}, warn() {}, error() {} };
+const answer = (statusCode: number | null, error: string | null = null): PostResult => ({ statusCode, latencyMs: 12, error, responseExcerpt: statusCode ? `r${statusCode}` : null, retryAfter: null });
+
+for (const engine of ENGINES) {
+  describe(`attempt outcomes in one batch (${engine})`, () => {
+    test('each delivery gets its own next state; a lost lease changes nothing; 410 disables the endpoint', async (t) => {
+      const relay = await startTestRelay({ engine, webhooks: { ...FAST_WEBHOOKS, worker: false } });
+      t.after(() => relay.close());
+      const ep = await registerEndpoint(relay, 'http://127.0.0.1:9/never', ['proctoring_event.*']);
+      const s = await startedSession(relay);
+      for (let i = 0; i < 5; i++) assert.equal((await postFlag(relay, s, { type: 'EXIT_FULLSCREEN' })).status, 201);
+      const settings = loadWebhookSettings({}, false, FAST_WEBHOOKS);
+      const worker = new DeliveryWorker({ db: relay.db, config: relay.config, settings, secrets: new SecretBox(relay.config.secret), log: quietLog });
+      const claimed = await worker.claim(5);
+      assert.equal(claimed.length, 5);
+      const [a, b, c, d, e] = claimed.sort((x, y) => x.id.localeCompare(y.id));
+      // Another worker took over e's lease meanwhile.
+      await relay.db.updateTable('webhook_deliveries').set({ lease_owner: 'someone-else' }).where('id', '=', e!.id).execute();
+      const at = new Date();
+      const outcome = (x: typeof a, result: PostResult, step: Outcome['step']): Outcome => ({ deliveryId: x!.id, endpointId: x!.endpoint_id, attempt: x!.attempts, result, step, at });
+      await relay.db.transaction().execute((trx) =>
+        recordOutcomes(trx, worker.id, [
+          outcome(a, answer(200), { kind: 'delivered' }),
+          outcome(b, answer(500), { kind: 'retry', delayMs: 60_000 }),
+          outcome(c, answer(null, 'timeout after 1000 ms'), { kind: 'give_up' }),
+          outcome(d, answer(410), { kind: 'disable_endpoint' }),
+          outcome(e, answer(200), { kind: 'delivered' }),
+        ]),
+      );
+
+      const rows = new Map((await relay.db.selectFrom('webhook_deliveries').selectAll().execute()).map((r) => [r.id, r]));
+      const attempts = new Map((await relay.db.selectFrom('webhook_attempts').selectAll().execute()).map((r) => [r.delivery_id, r]));
+      const row = (x: typeof a) => rows.get(x!.id)!;
+      assert.deepEqual([row(a).status, row(a).delivered_at, row(a).lease_owner, row(a).last_status_code, row(a).last_error], ['delivered', at.toISOString(), null, 200, null]);
+      assert.equal(row(b).status, 'pending');
+      assert.equal(row(b).next_attempt_at, new Date(at.getTime() + 60_000).toISOString());
+      assert.equal(row(b).last_error, 'HTTP 500');
+      assert.equal(row(b).delivered_at, null);
+      assert.deepEqual([row(c).status, row(c).last_status_code, row(c).last_error], ['undelivered', null, 'timeout after 1000 ms']);
+      assert.deepEqual([row(d).status, row(d).last_error], ['undelivered', 'HTTP 410 Gone: endpoint disabled']);
+      assert.deepEqual([row(e).status, row(e).lease_owner, row(e).delivered_at], ['pending', 'someone-else', null], 'lease lost: untouched');
+      for (const x of [a, b, c, d]) {
+        const at1 = attempts.get(x!.id)!;
+        assert.equal(at1.finished_at, at.toISOString());
+        assert.equal(at1.latency_ms, 12);
+      }
+      assert.deepEqual([attempts.get(a!.id)!.status_code, attempts.get(a!.id)!.response_excerpt], [200, 'r200']);
+      assert.equal(attempts.get(c!.id)!.error, 'timeout after 1000 ms');
+      const endpoint = await relay.db.selectFrom('webhook_endpoints').selectAll().where('id', '=', ep.id).executeTakeFirstOrThrow();
+      assert.equal(endpoint.enabled, 0);
+      assert.equal(endpoint.disabled_reason, 'receiver answered 410 Gone');
+    });
+  });
+}
