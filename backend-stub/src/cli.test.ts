@@ -30,8 +30,10 @@ describe('relay configuration', () => {
   it('reads flags over environment over defaults', () => {
     const c = loadConfig(
       { PORT: '9000', DATABASE_URL: 'postgres://u:pw@db:5432/eye', ALLOWED_ORIGINS: 'https://a.example, https://b.example', EYE_SECRET: 's'.repeat(40) },
-      ['--port', '9100', '--media-dir=/srv/eye-media', '--token-ttl', '600'],
+      ['--port', '9100', '--media-dir=/srv/eye-media', '--token-ttl', '600', '--keep-alive-ms', '15000'],
     );
+    assert.equal(c.keepAliveMs, 15000);
+    assert.equal(loadConfig({ EYE_SECRET: 's'.repeat(40) }).keepAliveMs, 72_000);
     assert.equal(c.port, 9100);
     assert.equal(c.dbEngine, 'postgres');
     assert.equal(c.mediaDir, '/srv/eye-media');

@@ -44,6 +44,12 @@ export interface RelayConfig {
   logLevel: string;
   /** Behind a reverse proxy: take the client address from X-Forwarded-For (rate limits by IP). */
   trustProxy: boolean;
+  /**
+   * How long an idle client connection stays open. Fastify's 72 s outlives the 60 s idle timeout of
+   * common load balancers; lower it when browsers connect directly and memory matters (each idle
+   * keep-alive socket holds a few KB).
+   */
+  keepAliveMs: number;
   /** Project root: assets are served from its node_modules/ and dist/. */
   projectRoot: string;
 }
@@ -59,6 +65,7 @@ export const DEFAULTS = {
   audioBytes: 10 * 1024 * 1024,
   rateLimitMax: 300,
   rateLimitWindowMs: 60_000,
+  keepAliveMs: 72_000,
 } as const;
 
 /**
@@ -92,6 +99,7 @@ const FLAGS: Record<string, string> = {
   '--media-url-ttl': 'EYE_MEDIA_URL_TTL_SECONDS',
   '--rate-limit': 'EYE_RATE_LIMIT_MAX',
   '--log-level': 'LOG_LEVEL',
+  '--keep-alive-ms': 'EYE_KEEP_ALIVE_MS',
 };
 
 /** `--port 9000` / `--port=9000` flags override the matching environment variables. */
@@ -188,6 +196,7 @@ export function loadConfig(
     autoMigrate: bool(e.EYE_AUTO_MIGRATE, true),
     logLevel: e.LOG_LEVEL || 'info',
     trustProxy: bool(e.TRUST_PROXY, false),
+    keepAliveMs: int(e.EYE_KEEP_ALIVE_MS, DEFAULTS.keepAliveMs, 'EYE_KEEP_ALIVE_MS', 1000),
     projectRoot: PROJECT_ROOT,
   };
   return { ...config, ...overrides, limits: { ...config.limits, ...overrides.limits }, rateLimit: { ...config.rateLimit, ...overrides.rateLimit } };
@@ -214,6 +223,7 @@ export function describeConfig(c: RelayConfig): string {
     `token ttl     ${c.tokenTtlSeconds}s, media url ttl ${c.mediaUrlTtlSeconds}s`,
     `limits        json ${c.limits.jsonBodyBytes} B, image ${c.limits.imageBytes} B, audio ${c.limits.audioBytes} B`,
     `rate limit    ${c.rateLimit.max ? `${c.rateLimit.max} per ${c.rateLimit.windowMs} ms per session token` : 'off'}`,
+    `keep-alive    ${c.keepAliveMs} ms`,
     `demo tenant   ${c.demo ? 'on' : 'off'}`,
   ];
   return lines.join('\n');

@@ -174,3 +174,28 @@ describe('relay assets', () => {
     }
   });
 });
+
+describe('relay server keep-alive', () => {
+  it('closes an idle client connection after keepAliveMs', async () => {
+    const { connect } = await import('node:net');
+    const relay = await startTestRelay({ engine: 'sqlite', config: { keepAliveMs: 1500 } });
+    try {
+      // A raw socket: an HTTP client agent would close it itself on the Keep-Alive hint.
+      const socket = connect(Number(new URL(relay.url).port), '127.0.0.1');
+      let received = '';
+      let answeredAt = 0;
+      const closedAt = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())));
+      socket.on('data', (d) => {
+        received += d;
+        if (!answeredAt && received.includes('"status":"ok"')) answeredAt = Date.now();
+      });
+      socket.write('GET /healthz HTTP/1.1\r\nHost: relay\r\nConnection: keep-alive\r\n\r\n');
+      const idle = (await closedAt) - answeredAt;
+      assert.match(received, /^HTTP\/1\.1 200/);
+      assert.match(received, /keep-alive: timeout=1/i);
+      assert.ok(answeredAt > 0 && idle >= 1000 && idle < 6000, `closed by the relay after ${idle} ms idle`);
+    } finally {
+      await relay.close();
+    }
+  });
+});

@@ -55,6 +55,7 @@ export async function buildServer(opts: BuildServerOptions = {}): Promise<Fastif
     logger: opts.logger ?? { level: config.logLevel },
     bodyLimit: config.limits.jsonBodyBytes,
     trustProxy: config.trustProxy,
+    keepAliveTimeout: config.keepAliveMs,
     return503OnClosing: true,
   });
   installStrictValidation(app);

@@ -18,6 +18,8 @@ import type { ChildMessage } from './relay-child.js';
 const CHILD = fileURLToPath(new URL('./relay-child.ts', import.meta.url));
 /** The same child compiled by `npm run build:relay` (plain node, no TypeScript loader). */
 const COMPILED_CHILD = join(PROJECT_ROOT, 'backend-stub/dist/backend-stub/src/reliability/relay-child.js');
+/** The Node flags `npm start` runs the relay with (backend-stub/node-flags.json), so children measure the same. */
+const RELAY_NODE_FLAGS = JSON.parse(readFileSync(join(PROJECT_ROOT, 'backend-stub/node-flags.json'), 'utf8')) as string[];
 
 export interface RelayStore {
   engine: Engine;
@@ -118,7 +120,7 @@ export async function spawnRelay(store: RelayStore, opts: SpawnOptions = {}): Pr
   const compiled = opts.compiled ?? process.env.EYE_RELAY_COMPILED === '1';
   if (compiled && !existsSync(COMPILED_CHILD)) throw new Error(`${COMPILED_CHILD} is missing: run npm run build:relay`);
   const child = fork(compiled ? COMPILED_CHILD : CHILD, [], {
-    execArgv: [...(compiled ? [] : ['--import', 'tsx']), ...(opts.exposeGc ? ['--expose-gc'] : []), ...(opts.nodeFlags ?? []), ...(process.env.EYE_RELAY_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],
+    execArgv: [...(compiled ? [] : ['--import', 'tsx']), ...RELAY_NODE_FLAGS, ...(opts.exposeGc ? ['--expose-gc'] : []), ...(opts.nodeFlags ?? []), ...(process.env.EYE_RELAY_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])],
     env,
     stdio: ['ignore', opts.verbose ? 'inherit' : 'ignore', 'inherit', 'ipc'],
   });
