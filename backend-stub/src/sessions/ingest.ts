@@ -121,10 +121,9 @@ export async function ingestFlag(
           .returningAll()
           .executeTakeFirstOrThrow();
       } else if (isFlagEvent(input.type)) {
-        await emitDomainEvents(trx, { kind: 'flag', session, flag }, { config: ctx.config });
+        // The domain events change the session (risk score, auto-pause at critical risk).
+        session = await emitDomainEvents(trx, { kind: 'flag', session, flag }, { config: ctx.config });
         await settleNewTabSwitch(trx, session, flag);
-        // The domain events may have changed the session (risk score, auto-pause at critical risk).
-        session = await trx.selectFrom('sessions').selectAll().where('id', '=', session.id).executeTakeFirstOrThrow();
       }
       return { id: flagId, duplicate: false, session: { status: session.status }, directive: directiveFor(session.status, input.type), mediaId };
     });

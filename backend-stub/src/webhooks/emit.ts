@@ -31,14 +31,16 @@ export interface EmitContext {
  * score, incidents and their webhooks for `event`, using `trx`, so all of it commits or rolls back
  * with the change itself. For a flag the caller holds the session row's lock (PostgreSQL
  * `FOR UPDATE`; SQLite serialises writers), which keeps counts and incident de-duplication exact.
+ * Returns the session row as it is afterwards (a flag updates its risk score and may auto-pause it).
  */
-export async function emitDomainEvents(trx: Kysely<Database>, event: DomainEvent, _ctx?: EmitContext): Promise<void> {
+export async function emitDomainEvents(trx: Kysely<Database>, event: DomainEvent, _ctx?: EmitContext): Promise<SessionRow> {
   switch (event.kind) {
     case 'session.started':
       await enqueueEvent(trx, { tenantId: event.session.tenant_id, sessionId: event.session.id, event: sessionStartedEvent(event.session) });
-      return;
+      return event.session;
     case 'session.ended':
-      return onSessionEnded(trx, event.session, event.exitReason);
+      await onSessionEnded(trx, event.session, event.exitReason);
+      return event.session;
     case 'flag':
       return onFlag(trx, event.session, event.flag);
   }
@@ -53,8 +55,8 @@ async function onSessionEnded(trx: Kysely<Database>, session: SessionRow, exitRe
   await enqueueEvent(trx, { tenantId: session.tenant_id, sessionId: session.id, event: sessionEndedEvent(session, exitReason, summary, score) });
 }
 
-async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow): Promise<void> {
-  if (!isFlagEvent(flag.type)) return;
+async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow): Promise<SessionRow> {
+  if (!isFlagEvent(flag.type)) return session;
   // The flag is already inserted, so it counts itself (index flags_session_type_idx).
   const counted = await trx
     .selectFrom('flags')
@@ -93,4 +95,5 @@ async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow)
     criticalThreshold: settings.criticalThreshold,
   });
   await applyRuleHits(trx, updated, hits, { urgent: critical, crossedCritical: critical && previous < settings.criticalThreshold });
+  return updated;
 }

@@ -178,7 +178,9 @@ export class DeliveryWorker {
       if (!this.running) break;
       if (claimed.length > 0 && claimed.length === free) continue;
       let waitMs = pollIntervalMs;
-      if (this.inFlight.size < concurrency) {
+      // After a claim, the attempts it started wake the loop when they finish; only an empty claim
+      // needs to know when the next delivery (a scheduled retry) falls due.
+      if (claimed.length === 0 && this.inFlight.size < concurrency) {
         try {
           const due = await this.nextDueInMs();
           // Due now but not claimed: rows of our busy endpoints (a completion wakes us), rows in
