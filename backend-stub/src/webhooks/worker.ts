@@ -57,7 +57,6 @@ interface ClaimedRows {
   endpoints: Map<string, WebhookEndpointRow>;
 }
 
-
 /** The secrets that sign now: current first, the previous one during its rotation grace period. */
 export function liveSecrets(endpoint: WebhookEndpointRow, box: SecretBox, now = Date.now()): string[] {
   const out = [box.open(endpoint.secret_sealed)];
@@ -160,11 +159,11 @@ export class DeliveryWorker {
       } catch (err) {
         this.deps.log.error({ err }, 'webhook worker: claim failed');
       }
-      const rows = claimed.length > 0 ? this.rowsOf(claimed) : null;
-      rows?.catch(() => {}); // each delivery awaits it and reports a failure itself
+      const rows = this.rowsOf(claimed);
+      rows.catch(() => {}); // each delivery awaits it and reports a failure itself
       for (const c of claimed) {
         this.inFlightByEndpoint.set(c.endpoint_id, (this.inFlightByEndpoint.get(c.endpoint_id) ?? 0) + 1);
-        const p: Promise<void> = this.deliver(c, rows!)
+        const p: Promise<void> = this.deliver(c, rows)
           .catch((err) => this.deps.log.error({ err, deliveryId: c.id }, 'webhook worker: attempt failed unexpectedly'))
           .finally(() => {
             this.inFlight.delete(p);
@@ -287,6 +286,7 @@ export class DeliveryWorker {
 
   /** The event and endpoint rows of a claimed batch: two reads per batch, not two per delivery. */
   private async rowsOf(claimed: Claimed[]): Promise<ClaimedRows> {
+    if (claimed.length === 0) return { events: new Map(), endpoints: new Map() };
     const { db } = this.deps;
     const eventIds = [...new Set(claimed.map((c) => c.event_id))];
     const endpointIds = [...new Set(claimed.map((c) => c.endpoint_id))];
