@@ -23,6 +23,7 @@ export const baseChromiumArgs = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
+/** @param {string[]} [extraArgs] */
 export function chromium(extraArgs = []) {
   return playwrightLauncher({
     product: 'chromium',
@@ -65,20 +66,34 @@ const cameraFileGroup = {
 if (!focusedRun) await ensureFaceY4m();
 
 /**
+ * The Angular host example is compiled ahead of time (scripts/build-angular.mjs: ngc + esbuild, a
+ * minute or two when stale, nothing when fresh) before runs that include test/e2e/host-examples.test.ts.
+ */
+if (!focusedRun || process.argv.some((a) => a.includes('host-examples'))) await (await import('./scripts/build-angular.mjs')).buildAngular();
+
+/**
  * Serves the MediaPipe assets at the same paths the relay uses in production
- * (`${assetsBaseUrl}/wasm/*` and `${assetsBaseUrl}/face_detector.tflite`, base `/assets/mediapipe`).
+ * (`${assetsBaseUrl}/wasm/*`, `${assetsBaseUrl}/face_detector.tflite` and the identity model at
+ * `${assetsBaseUrl}/identity/*`, base `/assets/mediapipe`).
  * dist/assets/face_detector.tflite is built by `npm run build:model` (run by pretest).
+ * @type {import('koa').Middleware}
  */
 function mediapipeAssets(ctx, next) {
+  // A relay without the identity model (its weights fail to load; detection still works): tests of IDENTITY_UNAVAILABLE.
+  const withoutIdentity = '/assets/no-identity-model/';
+  if (ctx.path.startsWith(withoutIdentity) && !ctx.path.startsWith(`${withoutIdentity}identity/`)) ctx.path = `/assets/mediapipe/${ctx.path.slice(withoutIdentity.length)}`;
   const wasm = '/assets/mediapipe/wasm/';
+  const identity = '/assets/mediapipe/identity/';
   if (ctx.path.startsWith(wasm)) ctx.path = `/node_modules/@mediapipe/tasks-vision/wasm/${ctx.path.slice(wasm.length)}`;
   else if (ctx.path === '/assets/mediapipe/face_detector.tflite') ctx.path = '/dist/assets/face_detector.tflite';
+  else if (ctx.path.startsWith(identity)) ctx.path = `/node_modules/@vladmandic/face-api/model/${ctx.path.slice(identity.length)}`;
   return next();
 }
 
 /**
  * Worker scripts are requested by URL (`new URL('./x.worker.js', import.meta.url)`), not imported,
  * so map a missing `.js` to its `.ts` source as the compiled package would have it.
+ * @type {import('koa').Middleware}
  */
 function workerSources(ctx, next) {
   const rootDir = fileURLToPath(new URL('.', import.meta.url));

@@ -9,7 +9,7 @@ import { gzipSync } from 'node:zlib';
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import { rollup, type Plugin } from 'rollup';
-import { RESOLVE_CONDITIONS, terserOptions } from '../scripts/bundle-options.mjs';
+import { eagerCode, RESOLVE_CONDITIONS, terserOptions } from '../scripts/bundle-options.mjs';
 
 // The plugin's CJS typings make the default import look uncallable under NodeNext; at run time it is the function.
 const terserPlugin = terser as unknown as (options: object) => Plugin;
@@ -29,15 +29,16 @@ export async function benchBundles(root: string) {
     const build = await rollup({
       input: entry,
       external: (id) => id.startsWith('@mediapipe/'),
+      preserveEntrySignatures: 'allow-extension',
       plugins: [
         nodeResolve({ browser: true, exportConditions: RESOLVE_CONDITIONS }),
         terserPlugin(terserOptions()),
       ],
       onwarn: () => {},
     });
-    const { output } = await build.generate({ format: 'es', inlineDynamicImports: true });
+    const { output } = await build.generate({ format: 'es' });
     await build.close();
-    const code = output.map((c) => ('code' in c ? c.code : '')).join('');
+    const code = eagerCode(output);
     withoutMediaPipe = { bytes: Buffer.byteLength(code), gzipBytes: gz(code) };
   }
   return { sizes, withoutMediaPipe };

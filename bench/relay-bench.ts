@@ -1,24 +1,54 @@
 /**
  * Relay benchmarks, each on a relay child process (production buildServer) with a fresh database:
- * flag ingest next to a no-op route, media uploads, webhook delivery throughput and latency, RSS
- * with 10,000 live sessions. The load generator runs in this process.
+ * flag ingest next to a no-op route (and how it grows with clients), 1 vs 2 relay processes, media
+ * uploads, webhook delivery throughput (1/10/100 endpoints) and latency, RSS with live sessions.
+ * The load generators (autocannon for throughput, the in-house open loop for steady rates and the
+ * per-session connections) run in this process.
  */
 import { readdirSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { openDatabase } from '../backend-stub/src/db/connect.js';
-import { closedLoop, keepAliveAgent, latencyStats, openLoop, request, type LoadResult } from '../backend-stub/src/reliability/http-load.js';
+import { closedLoop, keepAliveAgent, latencyStats, openLoop, request, type RequestSpec } from '../backend-stub/src/reliability/http-load.js';
 import { makeWav, multipartBody } from '../backend-stub/src/reliability/media-fixtures.js';
 import { createRelayStore, spawnRelay, type RelayProcess, type RelayStore } from '../backend-stub/src/reliability/relay-process.js';
+import { createTenant } from '../backend-stub/src/tenants.js';
 import type { Engine } from '../backend-stub/src/testing/engines.js';
-import { startReceiver } from '../backend-stub/src/testing/receiver.js';
-import { createEndpoint, createSessions, jsonFlag } from './lib/relay-client.js';
+import { startReceiver, type ReceivedRequest, type Receiver } from '../backend-stub/src/testing/receiver.js';
+import { MAX_ENDPOINTS_PER_TENANT } from '../backend-stub/src/webhooks/endpoints.js';
+import { signatureHeaders } from '../backend-stub/src/webhooks/signing.js';
+import { cannon, httpLoad, interleaved, sequence, type Measured } from './lib/load.js';
+import { createEndpoint, createSessions, jsonFlag, type Session } from './lib/relay-client.js';
 
 /** Bench relays: rate limit on (its cost is part of the path) but far above the offered load. */
 const BENCH_ENV = { EYE_RATE_LIMIT_MAX: '10000000', LOG_LEVEL: 'error' };
 
+/** The API key of a relay started with `createTenant: true` (null only if it was not). */
+function apiKeyOf(relay: RelayProcess): string {
+  if (relay.apiKey === null) throw new Error(`relay ${relay.url} has no tenant API key (spawned without createTenant)`);
+  return relay.apiKey;
+}
+
+/** `list[i]`, or a clear error when it is out of range (an empty list). */
+function itemAt<T>(list: readonly T[], i: number, what: string): T {
+  const item = list[i];
+  if (item === undefined) throw new Error(`${what}: no item at ${i} (${list.length} in the list)`);
+  return item;
+}
+
+/** A variant's figures from `interleaved`, or a clear error when it did not report it. */
+function variant(m: Record<string, Measured>, name: string): Measured {
+  const r = m[name];
+  if (r === undefined) throw new Error(`interleaved: no figures for variant "${name}"`);
+  return r;
+}
+
 export interface BenchOptions {
-  /** Seconds of measured load per ingest / upload run. */
+  /** Measured seconds per throughput figure (split over the rounds). */
   seconds: number;
+  /** Interleaved rounds per throughput comparison. */
+  rounds: number;
+  /** Unmeasured seconds per variant before the rounds. */
+  warmupSeconds: number;
   concurrency: number;
   log: (line: string) => void;
 }
@@ -34,73 +64,154 @@ async function withRelay<T>(engine: Engine, env: Record<string, string>, fn: (re
   }
 }
 
-function summary(r: LoadResult) {
+/** A relay's open-loop spec for a plain JSON flag of `sessions`, ids `${prefix}-${i}`. */
+const flagsOf = (sessions: Session[], prefix: string) => (i: number) => jsonFlag(itemAt(sessions, i % sessions.length, 'sessions'), `${prefix}-${i}`, Math.floor(i / sessions.length));
+const noopOf = (sessions: Session[]): RequestSpec => ({ method: 'POST', path: '/bench/noop', headers: { 'content-type': 'application/json' }, body: jsonFlag(itemAt(sessions, 0, 'sessions'), 'noop').body });
+const fmt = (m: Measured) => `${m.perSecond.toFixed(0)}/s p50 ${m.p50Ms.toFixed(1)} ms p99 ${m.p99Ms.toFixed(1)} ms (${m.failed} failed), relay CPU ${m.cpuMsPerRequest.toFixed(3)} ms each`;
+
+/**
+ * Ingest next to the no-op route on one relay (group commit forced on), autocannon at
+ * `concurrency` connections, in interleaved rounds; the in-house loop on the no-op route in the
+ * same rounds (does it agree with autocannon?). Then the same flags on a second relay with
+ * EYE_INGEST_GROUP_COMMIT=0 (one transaction per flag).
+ */
+export async function benchIngest(engine: Engine, o: BenchOptions) {
+  const grouped = await withRelay(
+    engine,
+    { EYE_INGEST_GROUP_COMMIT: '1' },
+    async (relay) => {
+      const sessions = await createSessions(relay.url, apiKeyOf(relay), 200);
+      const noop = () => noopOf(sessions);
+      const m = await interleaved(
+        [
+          { name: 'noop', pids: [relay.pid], run: cannon([{ url: relay.url, connections: o.concurrency }], noop) },
+          { name: 'ingest', pids: [relay.pid], run: cannon([{ url: relay.url, connections: o.concurrency }], sequence(flagsOf(sessions, 'f'))) },
+          { name: 'noopInHouse', pids: [relay.pid], run: httpLoad(relay.url, o.concurrency, noop) },
+        ],
+        o,
+      );
+      const noopM = variant(m, 'noop');
+      const noopInHouse = variant(m, 'noopInHouse');
+      const ingest = variant(m, 'ingest');
+      o.log(`  ${engine} no-op (autocannon)  ${fmt(noopM)}`);
+      o.log(`  ${engine} no-op (in-house)    ${fmt(noopInHouse)}`);
+      o.log(`  ${engine} ingest (autocannon) ${fmt(ingest)}`);
+      return { sessions: sessions.length, noop: noopM, ingest, noopInHouse };
+    },
+    true,
+  );
+  const single = await withRelay(engine, { EYE_INGEST_GROUP_COMMIT: '0' }, async (relay) => {
+    const sessions = await createSessions(relay.url, apiKeyOf(relay), 200);
+    const m = await interleaved([{ name: 'ingest', pids: [relay.pid], run: cannon([{ url: relay.url, connections: o.concurrency }], sequence(flagsOf(sessions, 'f'))) }], o);
+    const ingest = variant(m, 'ingest');
+    o.log(`  ${engine} ingest, one transaction per flag ${fmt(ingest)}`);
+    return ingest;
+  });
+  const noopRate = grouped.noop.perSecond;
   return {
-    perSecond: r.perSecond,
-    p50Ms: r.latency.p50,
-    p99Ms: r.latency.p99,
-    maxMs: r.latency.max,
-    ok: r.ok,
-    failed: r.failed,
-    statuses: r.statuses,
-    ...(r.failures.length ? { failures: r.failures } : {}),
+    loadTool: 'autocannon',
+    concurrency: o.concurrency,
+    rounds: o.rounds,
+    sessions: grouped.sessions,
+    noop: grouped.noop,
+    ingest: grouped.ingest,
+    ratio: grouped.ingest.perSecond / noopRate,
+    singleTransaction: { ...single, ratio: single.perSecond / noopRate },
+    // The in-house closed loop on the same route in the same rounds: its rate / autocannon's.
+    inHouseNoop: { ...grouped.noopInHouse, ratioToAutocannon: grouped.noopInHouse.perSecond / noopRate },
   };
 }
 
-export async function benchIngest(engine: Engine, o: BenchOptions) {
+/**
+ * How ingest cost grows with concurrent clients: on one relay (engine default for group commit),
+ * the no-op route and ingest in interleaved rounds at each client count (autocannon connections).
+ */
+export async function benchIngestGrowth(engine: Engine, o: BenchOptions & { clients: number[] }) {
   return withRelay(
     engine,
     {},
     async (relay) => {
-      const sessions = await createSessions(relay.url, relay.apiKey!, 200);
-      const noopBody = jsonFlag(sessions[0]!, 'noop').body;
-      const noop = await closedLoop({
-        baseUrl: relay.url,
-        concurrency: o.concurrency,
-        durationMs: o.seconds * 1000,
-        warmupMs: 1500,
-        next: () => ({ method: 'POST', path: '/bench/noop', headers: { 'content-type': 'application/json' }, body: noopBody }),
-      });
-      o.log(`  ${engine} no-op   ${noop.perSecond.toFixed(0)} req/s p50 ${noop.latency.p50.toFixed(1)} ms p99 ${noop.latency.p99.toFixed(1)} ms`);
-      const ingest = await closedLoop({
-        baseUrl: relay.url,
-        concurrency: o.concurrency,
-        durationMs: o.seconds * 1000,
-        warmupMs: 1500,
-        next: (i) => jsonFlag(sessions[i % sessions.length]!, `f-${i}`, Math.floor(i / sessions.length)),
-      });
-      o.log(`  ${engine} ingest  ${ingest.perSecond.toFixed(0)} flags/s p50 ${ingest.latency.p50.toFixed(1)} ms p99 ${ingest.latency.p99.toFixed(1)} ms (${ingest.failed} failed)`);
-      return { concurrency: o.concurrency, sessions: sessions.length, noop: summary(noop), ingest: summary(ingest), ratio: ingest.perSecond / noop.perSecond };
+      const sessions = await createSessions(relay.url, apiKeyOf(relay), 200);
+      const flags = sequence(flagsOf(sessions, 'g'));
+      const byClients: Record<string, { noop: Measured; ingest: Measured; ratio: number }> = {};
+      for (const c of o.clients) {
+        const m = await interleaved(
+          [
+            { name: 'noop', pids: [relay.pid], run: cannon([{ url: relay.url, connections: c }], () => noopOf(sessions)) },
+            { name: 'ingest', pids: [relay.pid], run: cannon([{ url: relay.url, connections: c }], flags) },
+          ],
+          o,
+        );
+        const noop = variant(m, 'noop');
+        const ingest = variant(m, 'ingest');
+        byClients[String(c)] = { noop, ingest, ratio: ingest.perSecond / noop.perSecond };
+        o.log(`  ${engine} ${c} clients: ingest ${fmt(ingest)}; no-op ${noop.perSecond.toFixed(0)}/s`);
+      }
+      return { loadTool: 'autocannon', sessions: sessions.length, byClients };
     },
     true,
   );
 }
 
+/**
+ * Throughput with 1 and with 2 relay processes on one database (PostgreSQL: the multi-relay
+ * set-up), interleaved rounds: all connections to relay A, then half to A and half to B.
+ * CPU per flag counts both relay processes in both variants.
+ */
+export async function benchMultiRelay(engine: Engine, o: BenchOptions) {
+  const store = await createRelayStore(engine, 'eye_bench');
+  const a = await spawnRelay(store, { createTenant: true, env: BENCH_ENV });
+  let b: RelayProcess | null = null;
+  try {
+    b = await spawnRelay(store, { env: BENCH_ENV });
+    const sessions = await createSessions(a.url, apiKeyOf(a), 200);
+    const flags = sequence(flagsOf(sessions, 'r'));
+    const half = Math.max(1, Math.floor(o.concurrency / 2));
+    const pids = [a.pid, b.pid];
+    const m = await interleaved(
+      [
+        { name: 'one', pids, run: cannon([{ url: a.url, connections: o.concurrency }], flags) },
+        { name: 'two', pids, run: cannon([{ url: a.url, connections: half }, { url: b.url, connections: o.concurrency - half }], flags) },
+      ],
+      o,
+    );
+    const one = variant(m, 'one');
+    const two = variant(m, 'two');
+    o.log(`  ${engine} 1 relay  ${fmt(one)}`);
+    o.log(`  ${engine} 2 relays ${fmt(two)}`);
+    return { loadTool: 'autocannon', concurrency: o.concurrency, oneRelay: one, twoRelays: two, ratio: two.perSecond / one.perSecond };
+  } finally {
+    await b?.stop();
+    await a.stop();
+    await store.destroy();
+  }
+}
+
 export async function benchMedia(engine: Engine, o: BenchOptions, jpeg: Buffer) {
   const wav = makeWav(200 * 1024);
   return withRelay(engine, {}, async (relay, store) => {
-    const sessions = await createSessions(relay.url, relay.apiKey!, 100);
-    const out: Record<string, unknown> = {};
-    for (const [kind, type, data, ct] of [
+    const sessions = await createSessions(relay.url, apiKeyOf(relay), 100);
+    const kinds = [
       ['jpeg40k', 'FACE_ABSENCE', jpeg, 'image/jpeg'],
       ['wav200k', 'SOUND_DETECTED', wav, 'audio/wav'],
-    ] as const) {
-      const r = await closedLoop({
-        baseUrl: relay.url,
-        concurrency: Math.min(o.concurrency, 16),
-        durationMs: o.seconds * 1000,
-        warmupMs: 1000,
-        next: (i) => {
-          const s = sessions[i % sessions.length]!;
-          const { body, contentType } = multipartBody({ flag: JSON.stringify({ id: `${kind}-${i}`, type, createdAt: new Date().toISOString() }) }, [
-            { field: 'mediaFile', filename: kind, contentType: ct, data },
-          ]);
-          return { method: 'POST', path: `/v1/sessions/${s.sessionId}/flags`, headers: { authorization: `Bearer ${s.token}`, 'content-type': contentType }, body };
-        },
+    ] as const;
+    const upload = (kind: string, type: string, data: Buffer, ct: string) =>
+      sequence((i) => {
+        const s = itemAt(sessions, i % sessions.length, 'sessions');
+        const { body, contentType } = multipartBody({ flag: JSON.stringify({ id: `${kind}-${i}`, type, createdAt: new Date().toISOString() }) }, [{ field: 'mediaFile', filename: kind, contentType: ct, data }]);
+        return { method: 'POST', path: `/v1/sessions/${s.sessionId}/flags`, headers: { authorization: `Bearer ${s.token}`, 'content-type': contentType }, body };
       });
+    const connections = Math.min(o.concurrency, 16);
+    const m = await interleaved(
+      kinds.map(([kind, type, data, ct]) => ({ name: kind, pids: [relay.pid], run: cannon([{ url: relay.url, connections }], upload(kind, type, data, ct)) })),
+      o,
+    );
+    const out: Record<string, unknown> = { loadTool: 'autocannon', connections };
+    for (const [kind, , data] of kinds) {
+      const r = variant(m, kind);
       const mbPerSecond = (r.perSecond * data.length) / (1024 * 1024);
-      o.log(`  ${engine} ${kind} ${r.perSecond.toFixed(0)} uploads/s ${mbPerSecond.toFixed(1)} MB/s p99 ${r.latency.p99.toFixed(1)} ms (${r.failed} failed)`);
-      out[kind] = { bytes: data.length, ...summary(r), mbPerSecond };
+      o.log(`  ${engine} ${kind} ${r.perSecond.toFixed(0)} uploads/s ${mbPerSecond.toFixed(1)} MB/s p99 ${r.p99Ms.toFixed(1)} ms (${r.failed} failed)`);
+      out[kind] = { bytes: data.length, ...r, mbPerSecond };
     }
     out.filesStored = readdirSync(store.mediaDir).filter((f) => f !== '.tmp').length;
     return out;
@@ -108,96 +219,270 @@ export async function benchMedia(engine: Engine, o: BenchOptions, jpeg: Buffer) 
 }
 
 /** Counts webhook deliveries by status straight from the relay's database. */
-async function deliveryCounts(store: RelayStore): Promise<Record<string, number>> {
-  const { db } = openDatabase({ databaseUrl: store.env.DATABASE_URL!, pgSchema: store.pgSchema, poolMax: 1 });
+async function withDb<T>(store: RelayStore, fn: (db: ReturnType<typeof openDatabase>['db']) => Promise<T>): Promise<T> {
+  const databaseUrl = store.env.DATABASE_URL;
+  if (databaseUrl === undefined) throw new Error('relay store: no DATABASE_URL in its env');
+  const { db } = openDatabase({ databaseUrl, pgSchema: store.pgSchema, poolMax: 1 });
   try {
-    const rows = await db.selectFrom('webhook_deliveries').select(['status', db.fn.countAll<number | string>().as('n')]).groupBy('status').execute();
-    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    return await fn(db);
   } finally {
     await db.destroy();
   }
 }
 
+/** Counts webhook deliveries by status straight from the relay's database. */
+async function deliveryCounts(store: RelayStore): Promise<Record<string, number>> {
+  return withDb(store, async (db) => {
+    const rows = await db.selectFrom('webhook_deliveries').select(['status', db.fn.countAll<number | string>().as('n')]).groupBy('status').execute();
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  });
+}
+
+/** Real receivers on several ports; endpoint k is `/hook/k` on receiver k mod n. */
+interface Receivers {
+  list: Receiver[];
+  urlOf(k: number): string;
+  /** Which receiver an endpoint path (`/hook/k`) is on. */
+  indexOf(path: string): number;
+  /** Where each receiver's request list stands now. */
+  mark(): number[];
+  /** Requests received since `mark`, all receivers. */
+  since(mark: number[]): ReceivedRequest[];
+  close(): Promise<void>;
+}
+
+async function startReceivers(n: number): Promise<Receivers> {
+  const list = await Promise.all(Array.from({ length: n }, () => startReceiver()));
+  return {
+    list,
+    urlOf: (k) => `${itemAt(list, k % n, 'receivers').url}/hook/${k}`,
+    indexOf: (path) => Number(path.split('/')[2]) % n,
+    mark: () => list.map((r) => r.requests.length),
+    since: (mark) => list.flatMap((r, i) => r.requests.slice(mark[i])),
+    close: async () => {
+      await Promise.all(list.map((r) => r.close()));
+    },
+  };
+}
+
+/** A delivery's identity at the receivers: the endpoint (path) and the webhook-id (same on retries). */
+const deliveryKey = (r: ReceivedRequest) => `${r.path} ${r.headers['webhook-id']}`;
+
+/** Resolves when `want` distinct deliveries arrived since `mark` (retries under load count once). */
+async function waitForDeliveries(receivers: Receivers, mark: number[], want: number, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const got = new Set(receivers.since(mark).map(deliveryKey)).size;
+    if (got >= want) return;
+    if (performance.now() > deadline) throw new Error(`receivers: ${got} of ${want} deliveries within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The relay's worker limits (settings.ts defaults): attempts in flight, and per endpoint. */
+const WORKER_CONCURRENCY = 32;
+const PER_ENDPOINT = 16;
+
 /**
- * Throughput: flags are stored with the worker off (a backlog in the outbox); a relay with the
- * worker on is then started and timed until the receiver has every delivery.
- * Latency: a relay with the worker on takes a steady 200 flags/s; each flag's webhook arrival is
- * matched to the moment its POST was answered.
+ * Deliveries with `endpoints` endpoints (each its own receiver URL; more than 50 = the per-tenant
+ * cap need more tenants, each with its own sessions): flags are stored with the worker off (a
+ * backlog in the outbox); a relay with the worker on is then started and timed until the receivers
+ * have every delivery. Beside it, the baseline: a plain loop that signs both header families and
+ * POSTs the same bodies to the same URLs, as many in flight as the relay's worker allows.
  */
-export async function benchWebhooks(engine: Engine, o: BenchOptions & { backlog: number; rate: number; latencySeconds: number }) {
-  const receiver = await startReceiver();
+async function deliveryThroughput(engine: Engine, endpoints: number, receivers: Receivers, o: BenchOptions & { backlog: number }) {
   const store = await createRelayStore(engine, 'eye_bench');
   try {
-    // 1. Backlog with the worker off.
     let relay = await spawnRelay(store, { createTenant: true, env: { ...BENCH_ENV, EYE_WEBHOOK_WORKER: '0' } });
-    const apiKey = relay.apiKey!;
-    await createEndpoint(relay.url, apiKey, `${receiver.url}/hook`);
-    const sessions = await createSessions(relay.url, apiKey, 200);
-    const fill = await closedLoop({ baseUrl: relay.url, concurrency: 16, durationMs: 120_000, maxRequests: o.backlog, next: (i) => jsonFlag(sessions[i % sessions.length]!, `b-${i}`, Math.floor(i / sessions.length)) });
+    const perTenant = Math.min(endpoints, MAX_ENDPOINTS_PER_TENANT);
+    const tenantCount = Math.ceil(endpoints / perTenant);
+    const apiKeys = [apiKeyOf(relay)];
+    if (tenantCount > 1) await withDb(store, async (db) => {
+      for (let t = 1; t < tenantCount; t++) apiKeys.push((await createTenant(db, `bench tenant ${t}`)).apiKey);
+    });
+    const secretOf = new Map<string, string>();
+    let k = 0;
+    for (const apiKey of apiKeys) {
+      for (let j = 0; j < perTenant && k < endpoints; j++, k++) {
+        const url = receivers.urlOf(k);
+        secretOf.set(new URL(url).pathname, (await createEndpoint(relay.url, apiKey, url)).secret);
+      }
+    }
+    // Sessions of the tenants interleaved, so consecutive flags go to every tenant's endpoints.
+    const perTenantSessions = await Promise.all(apiKeys.map((key) => createSessions(relay.url, key, Math.ceil(200 / tenantCount))));
+    const sessions = itemAt(perTenantSessions, 0, 'tenant sessions').flatMap((_, j) => perTenantSessions.map((list) => itemAt(list, j, 'tenant sessions')));
+    const flags = Math.ceil(o.backlog / perTenant);
+    const fill = await closedLoop({ baseUrl: relay.url, concurrency: 16, durationMs: 120_000, maxRequests: flags, next: flagsOf(sessions, 'b') });
     await relay.stop();
     const pending = (await deliveryCounts(store)).pending ?? 0;
-    o.log(`  ${engine} backlog ${fill.ok} flags -> ${pending} pending deliveries`);
+    o.log(`  ${engine} ${endpoints} endpoints: backlog ${fill.ok} flags -> ${pending} pending deliveries`);
 
-    // 2. Drain with the worker on.
-    const before = receiver.requests.length;
+    const mark = receivers.mark();
     const t0 = performance.now();
     relay = await spawnRelay(store, { env: { ...BENCH_ENV } });
-    await receiver.waitFor((reqs) => reqs.length - before >= pending, 180_000);
+    await waitForDeliveries(receivers, mark, pending, 300_000);
     const drainMs = performance.now() - t0;
-    const got = receiver.requests.slice(before);
-    const ids = new Set(got.map((r) => r.headers['webhook-id']));
+    await relay.stop();
+    const all = receivers.since(mark);
+    // Each delivery's first copy (a retry after a timeout under load is not a delivery more).
+    const firsts = new Map<string, ReceivedRequest>();
+    for (const r of all) if (!firsts.has(deliveryKey(r))) firsts.set(deliveryKey(r), r);
+    const got = [...firsts.values()];
     // Throughput from the first delivery to the last (the relay's start-up is reported apart).
     const times = got.map((r) => r.receivedAt);
     const sendingMs = Math.max(1, Math.max(...times) - Math.min(...times));
-    const deliveriesPerSecond = (pending - 1) / (sendingMs / 1000);
-    o.log(`  ${engine} drain   ${deliveriesPerSecond.toFixed(0)} deliveries/s (${pending} in ${(sendingMs / 1000).toFixed(2)} s from first to last; ${(drainMs / 1000).toFixed(1)} s incl. relay start; ${ids.size} distinct webhook-ids)`);
+    const deliveriesPerSecond = (got.length - 1) / (sendingMs / 1000);
 
-    // 3. Latency at a steady rate (same relay, worker on, empty outbox).
-    const accepted = new Map<string, number>();
-    const sent = receiver.requests.length;
-    const load = await openLoop({
-      baseUrl: relay.url,
-      rate: o.rate,
-      durationMs: o.latencySeconds * 1000,
-      next: (i) => jsonFlag(sessions[i % sessions.length]!, `l-${i}`, Math.floor(i / sessions.length)),
-      onAnswer: (i) => accepted.set(`l-${i}`, Date.now()),
-    });
-    await receiver.waitFor((reqs) => {
-      let n = 0;
-      for (let k = sent; k < reqs.length; k++) if (reqs[k]!.body.includes('"flag_id":"l-')) n++;
-      return n >= accepted.size;
-    }, 60_000).catch(() => {});
-    const lat: number[] = [];
-    const seen = new Set<string>();
-    for (const r of receiver.requests.slice(sent)) {
-      const m = /"flag_id":"(l-\d+)"/.exec(r.body);
-      if (!m || seen.has(m[1]!)) continue;
-      seen.add(m[1]!);
-      const t = accepted.get(m[1]!);
-      if (t !== undefined) lat.push(r.receivedAt - t);
-    }
-    const stats = latencyStats(lat);
-    o.log(`  ${engine} flag->webhook at ${o.rate}/s: p50 ${stats.p50} ms p99 ${stats.p99} ms max ${stats.max} ms (${seen.size}/${accepted.size} matched)`);
-    await relay.stop();
+    // The plain loop: one closed loop per receiver port, the worker's concurrency split over them.
+    const loopConcurrency = Math.min(WORKER_CONCURRENCY, PER_ENDPOINT * endpoints);
+    const ports = receivers.list.slice(0, Math.min(receivers.list.length, endpoints));
+    const t1 = performance.now();
+    const loops = await Promise.all(
+      ports.map((rcv) => {
+        const mine = got.filter((r) => receivers.indexOf(r.path) === receivers.list.indexOf(rcv));
+        return closedLoop({
+          baseUrl: rcv.url,
+          concurrency: Math.max(1, Math.round(loopConcurrency / ports.length)),
+          durationMs: 120_000,
+          maxRequests: mine.length,
+          next: (i) => {
+            const b = itemAt(mine, i % mine.length, 'deliveries');
+            const id = b.headers['webhook-id'] ?? 'evt_x';
+            const secret = secretOf.get(b.path);
+            if (secret === undefined) throw new Error(`no endpoint secret for ${b.path}`);
+            return { method: 'POST', path: b.path, headers: { 'content-type': 'application/json', ...signatureHeaders({ msgId: id, body: b.body, secrets: [secret] }) }, body: b.body };
+          },
+        });
+      }),
+    );
+    const loopSeconds = (performance.now() - t1) / 1000;
+    const loopOk = loops.reduce((a, l) => a + l.ok, 0);
+    const plainLoop = { requests: loopOk, perSecond: loopOk / loopSeconds, concurrency: loopConcurrency, relayRatio: deliveriesPerSecond / (loopOk / loopSeconds) };
+    o.log(`  ${engine} ${endpoints} endpoints: ${deliveriesPerSecond.toFixed(0)} deliveries/s (${pending} in ${(sendingMs / 1000).toFixed(2)} s first to last; ${all.length - got.length} copies sent again); plain signing POST loop ${plainLoop.perSecond.toFixed(0)}/s (c=${loopConcurrency}); relay / loop ${plainLoop.relayRatio.toFixed(2)}`);
     return {
-      backlog: { flags: fill.ok, deliveries: pending, drainSeconds: drainMs / 1000, sendingSeconds: sendingMs / 1000, deliveriesPerSecond, distinctWebhookIds: ids.size },
-      latency: { rate: o.rate, seconds: o.latencySeconds, flagsAccepted: accepted.size, webhooksMatched: seen.size, p50Ms: stats.p50, p99Ms: stats.p99, maxMs: stats.max, ingestFailed: load.failed },
+      endpoints,
+      tenants: tenantCount,
+      backlog: { flags: fill.ok, deliveries: pending, drainSeconds: drainMs / 1000, sendingSeconds: sendingMs / 1000, deliveriesPerSecond, copiesSentAgain: all.length - got.length },
+      plainLoop,
     };
   } finally {
-    await receiver.close();
     await store.destroy();
   }
 }
 
 /**
- * 10,000 sessions, each holding its own keep-alive connection (one browser each) and posting a
- * flag every `periodS` seconds at a random phase, for two periods. RSS read from /proc.
+ * Delivery throughput with each endpoint count; then flag-to-webhook latency at a steady rate
+ * (`rate`, and 50 % / 90 % of the ingest capacity measured in this run) with the worker in the
+ * relay, and with the relay at EYE_WEBHOOK_WORKER=0 beside an `eye-relay worker` process (the
+ * relay child with EYE_CHILD_ROLE=worker: buildServer with only the worker, as `serve(config,
+ * { deliveryOnly: true })` runs it). Each webhook's arrival is matched to its flag's answer.
  */
-export async function benchMemory(engine: Engine, o: { sessions: number; periodS: number; periods: number; log: (l: string) => void }) {
+export async function benchWebhooks(engine: Engine, o: BenchOptions & { backlog: number; endpoints: number[]; rate: number; latencySeconds: number; ingestCapacity?: number }) {
+  const receivers = await startReceivers(4);
+  try {
+    const byEndpoints: Record<string, Awaited<ReturnType<typeof deliveryThroughput>>> = {};
+    for (const n of o.endpoints) byEndpoints[String(n)] = await deliveryThroughput(engine, n, receivers, o);
+
+    // Keyed by what the rate is: the fixed one, and 50 % / 90 % of the measured ingest capacity.
+    const capacity = o.ingestCapacity;
+    const rates: [string, number][] = [['steady', o.rate], ...(capacity ? [0.5, 0.9].map((x): [string, number] => [`capacity${x * 100}`, Math.max(1, Math.round(x * capacity))]) : [])];
+    const store = await createRelayStore(engine, 'eye_bench');
+    const inRelay: Record<string, Awaited<ReturnType<typeof flagToWebhook>>> = {};
+    const separate: Record<string, Awaited<ReturnType<typeof flagToWebhook>>> = {};
+    try {
+      let relay = await spawnRelay(store, { createTenant: true, env: { ...BENCH_ENV } });
+      await createEndpoint(relay.url, apiKeyOf(relay), receivers.urlOf(0));
+      const sessions = await createSessions(relay.url, apiKeyOf(relay), 200);
+      try {
+        for (const [key, rate] of rates) {
+          const r = await flagToWebhook(relay.url, itemAt(receivers.list, 0, 'receivers'), sessions, rate, o.latencySeconds, `l${key}`);
+          inRelay[key] = r;
+          o.log(`  ${engine} flag->webhook at ${rate}/s, worker in the relay: p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms max ${r.maxMs} ms (${r.webhooksMatched}/${r.flagsAccepted} matched, ${r.ingestFailed} failed)`);
+        }
+      } finally {
+        await relay.stop();
+      }
+      relay = await spawnRelay(store, { env: { ...BENCH_ENV, EYE_WEBHOOK_WORKER: '0' } });
+      const worker = await spawnRelay(store, { env: { ...BENCH_ENV, EYE_CHILD_ROLE: 'worker' } });
+      try {
+        for (const [key, rate] of rates) {
+          const r = await flagToWebhook(relay.url, itemAt(receivers.list, 0, 'receivers'), sessions, rate, o.latencySeconds, `w${key}`);
+          separate[key] = r;
+          o.log(`  ${engine} flag->webhook at ${rate}/s, eye-relay worker process: p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms max ${r.maxMs} ms (${r.webhooksMatched}/${r.flagsAccepted} matched, ${r.ingestFailed} failed)`);
+        }
+      } finally {
+        await worker.stop();
+        await relay.stop();
+      }
+    } finally {
+      await store.destroy();
+    }
+    const one = byEndpoints['1'] ?? Object.values(byEndpoints)[0];
+    return {
+      byEndpoints,
+      // The 1-endpoint figures under the names earlier runs used.
+      backlog: one?.backlog,
+      plainLoop: one?.plainLoop,
+      latency: inRelay.steady,
+      inRelay: { ingestCapacity: o.ingestCapacity ?? null, byRate: inRelay },
+      separateWorker: { ingestCapacity: o.ingestCapacity ?? null, byRate: separate },
+    };
+  } finally {
+    await receivers.close();
+  }
+}
+
+/** Flags at a steady `rate` for `seconds`; each webhook's arrival matched to its flag's answer. */
+async function flagToWebhook(url: string, receiver: Receiver, sessions: Session[], rate: number, seconds: number, prefix: string) {
+  const accepted = new Map<string, number>();
+  const sent = receiver.requests.length;
+  const load = await openLoop({
+    baseUrl: url,
+    rate,
+    durationMs: seconds * 1000,
+    next: (i) => jsonFlag(itemAt(sessions, i % sessions.length, 'sessions'), `${prefix}-${i}`, Math.floor(i / sessions.length)),
+    onAnswer: (i, a) => {
+      if (a.status === 201) accepted.set(`${prefix}-${i}`, Date.now());
+    },
+  });
+  const marker = `"flag_id":"${prefix}-`;
+  await receiver
+    .waitFor((reqs) => {
+      let n = 0;
+      for (let k = sent; k < reqs.length; k++) if (reqs[k]?.body.includes(marker)) n++;
+      return n >= accepted.size;
+    }, 60_000)
+    .catch(() => {});
+  const lat: number[] = [];
+  const seen = new Set<string>();
+  const re = new RegExp(`"flag_id":"(${prefix}-\\d+)"`);
+  for (const r of receiver.requests.slice(sent)) {
+    const m = re.exec(r.body);
+    const flagId = m?.[1];
+    if (flagId === undefined || seen.has(flagId)) continue;
+    seen.add(flagId);
+    const t = accepted.get(flagId);
+    if (t !== undefined) lat.push(r.receivedAt - t);
+  }
+  const stats = latencyStats(lat);
+  return { rate, seconds, flagsAccepted: accepted.size, webhooksMatched: seen.size, p50Ms: stats.p50, p99Ms: stats.p99, maxMs: stats.max, ingestFailed: load.failed };
+}
+/** RSS with each count of live sessions, one fresh relay each. */
+export async function benchMemory(engine: Engine, o: { sessions: number[]; periodS: number; periods: number; log: (l: string) => void }) {
+  const bySessions: Record<string, Awaited<ReturnType<typeof memoryWith>>> = {};
+  for (const n of o.sessions) bySessions[String(n)] = await memoryWith(engine, { ...o, sessions: n });
+  return { bySessions };
+}
+
+/**
+ * `sessions` sessions, each holding its own keep-alive connection (one browser each) and posting
+ * a flag every `periodS` seconds at a random phase, for `periods` periods. RSS read from /proc.
+ */
+async function memoryWith(engine: Engine, o: { sessions: number; periodS: number; periods: number; log: (l: string) => void }) {
   return withRelay(engine, {}, async (relay) => {
     const idleRss = relay.rss();
     const setupAgent = keepAliveAgent(16);
-    const sessions = await createSessions(relay.url, relay.apiKey!, o.sessions, 16, setupAgent);
+    const sessions = await createSessions(relay.url, apiKeyOf(relay), o.sessions, 16, setupAgent);
     setupAgent.destroy();
     const afterCreate = relay.rss();
     o.log(`  ${engine} ${o.sessions} sessions created; RSS ${(afterCreate / 2 ** 20).toFixed(0)} MB`);

@@ -49,8 +49,29 @@ export interface WidgetBenchResult {
   workerEngine: boolean;
 }
 
+/** The part of the relay's session view (GET /v1/sessions/:id) this bench reads. */
+interface SessionView {
+  flags?: unknown[];
+}
+
+function isSessionView(v: unknown): v is SessionView {
+  if (typeof v !== 'object' || v === null) return false;
+  const flags = (v as { flags?: unknown }).flags;
+  return flags === undefined || Array.isArray(flags);
+}
+
+/** A CDP Performance metric by name, or a clear error when Chromium did not report it. */
+function metricOf(metrics: Record<string, number>, name: string): number {
+  const value = metrics[name];
+  if (value === undefined) throw new Error(`CDP Performance.getMetrics: no ${name}`);
+  return value;
+}
+
 export async function benchWidget(o: { seconds: number; log: (l: string) => void }): Promise<WidgetBenchResult> {
-  const y4m: string = await ensureFaceY4m();
+  // The helper is plain JS without types: its answer (the video's path) is checked here.
+  const makeFaceY4m = ensureFaceY4m as () => Promise<unknown>;
+  const y4m = await makeFaceY4m();
+  if (typeof y4m !== 'string') throw new Error('ensureFaceY4m: expected the fake camera video path');
   const store = await createRelayStore('sqlite', 'eye_bench');
   const relay = await spawnRelay(store, { createTenant: true, env: { LOG_LEVEL: 'error' } });
   const browser = await chromium.launch({
@@ -59,14 +80,23 @@ export async function benchWidget(o: { seconds: number; log: (l: string) => void
     args: [...CHROMIUM_ARGS, `--use-file-for-fake-video-capture=${y4m}`],
   });
   try {
-    const session = await createSession(relay.url, relay.apiKey!, 'bench-widget');
+    const apiKey = relay.apiKey;
+    if (apiKey === null) throw new Error('bench relay has no tenant API key (spawned without createTenant)');
+    const session = await createSession(relay.url, apiKey, 'bench-widget');
     const context = await browser.newContext();
     await context.grantPermissions(['camera', 'microphone'], { origin: relay.url });
     const page = await context.newPage();
     await page.addInitScript(INSTRUMENT);
     const pageErrors: string[] = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    if (process.env.BENCH_DEBUG) { page.on('console', (m) => o.log('  console: ' + m.text())); page.on('response', (r) => o.log('  ' + r.status() + ' ' + r.url())); }
+    if (process.env.BENCH_DEBUG) {
+      page.on('console', (m) => {
+        o.log('  console: ' + m.text());
+      });
+      page.on('response', (r) => {
+        o.log(`  ${r.status()} ${r.url()}`);
+      });
+    }
     await page.route(`${relay.url}/bench/widget.html`, (route) =>
       route.fulfill({
         contentType: 'text/html',
@@ -80,7 +110,7 @@ export async function benchWidget(o: { seconds: number; log: (l: string) => void
     const cdp = await context.newCDPSession(page);
     await cdp.send('Performance.enable');
     const metric = async () => {
-      const { metrics } = (await cdp.send('Performance.getMetrics')) as { metrics: { name: string; value: number }[] };
+      const { metrics } = await cdp.send('Performance.getMetrics');
       return Object.fromEntries(metrics.map((m) => [m.name, m.value])) as Record<string, number>;
     };
     const config = {
@@ -113,16 +143,15 @@ export async function benchWidget(o: { seconds: number; log: (l: string) => void
     });
     const windowS = (b1.now - b0.now) / 1000;
     const detections = b1.results.length - b0.results;
-    const busyMs = (m1.TaskDuration! - m0.TaskDuration!) * 1000;
+    const busyMs = (metricOf(m1, 'TaskDuration') - metricOf(m0, 'TaskDuration')) * 1000;
     const longTasks = b1.longTasks.filter((t) => t.t >= b0.now);
     const first = b1.results[0];
     await page.evaluate(async () => {
       const el = document.querySelector('eye-proctor') as unknown as { end(): Promise<void> };
       await el.end();
     });
-    const view = JSON.parse(
-      (await (await fetch(`${relay.url}/v1/sessions/${session.sessionId}`, { headers: { authorization: `Bearer ${relay.apiKey}` } })).text()) as string,
-    ) as { flags?: unknown[] };
+    const viewBody: unknown = JSON.parse(await (await fetch(`${relay.url}/v1/sessions/${session.sessionId}`, { headers: { authorization: `Bearer ${apiKey}` } })).text());
+    const view: SessionView = isSessionView(viewBody) ? viewBody : {};
     if (pageErrors.length) o.log(`  page errors: ${pageErrors.slice(0, 3).join(' | ')}`);
     const r: WidgetBenchResult = {
       seconds: windowS,
@@ -136,7 +165,7 @@ export async function benchWidget(o: { seconds: number; log: (l: string) => void
       mainThreadPercentOfCore: busyMs / windowS / 10,
       longTasks: longTasks.length,
       longTaskMsTotal: longTasks.reduce((a, t) => a + t.d, 0),
-      jsHeapUsedMB: m1.JSHeapUsedSize! / 2 ** 20,
+      jsHeapUsedMB: metricOf(m1, 'JSHeapUsedSize') / 2 ** 20,
       flagsStored: view.flags?.length ?? 0,
       workerEngine: b1.workers > 0,
     };

@@ -11,7 +11,8 @@ export { EyeSystemCheck, type EyeSystemCheckEventMap } from './eye-system-check/
 export type { CalibrationReport } from '../src/system-check/calibration.js';
 export type { CheckOutcome } from '../src/system-check/types.js';
 export type { SpeedThresholds } from '../src/system-check/internet-speed.js';
-export { mediaStreamContext, configContext, eventsContext, eventSinkContext } from './controllers/contexts.js';
+export { mediaStreamContext, configContext, eventsContext, eventSinkContext, widgetStateContext } from './controllers/contexts.js';
+export type { WidgetState, MonitoringState, CandidateWarning } from '../src/widget-state.js';
 export * from '../src/events.js';
 export { validateConfig, DEFAULT_CONFIG, EyeConfigError, type EyeConfig, type EyeConfigInput } from '../src/config.js';
 export { MediaAcquisitionError } from '../src/media/acquire.js';

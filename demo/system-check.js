@@ -11,6 +11,10 @@ export const CALIBRATION_KEY = 'eye-demo-calibration';
 const log = document.querySelector('#log');
 const error = document.querySelector('#error');
 
+/**
+ * @param {string} type
+ * @param {unknown} detail
+ */
 function addLog(type, detail) {
   const li = document.createElement('li');
   const time = document.createElement('time');
@@ -25,21 +29,26 @@ function addLog(type, detail) {
 }
 
 try {
-  const { Event } = await import(`${relay}/assets/widget/eye-proctor.bundle.js`);
-  const check = document.querySelector('eye-system-check');
+  /** @type {unknown} */
+  const bundle = await import(`${relay}/assets/widget/eye-proctor.bundle.js`);
+  const { Event } = /** @type {{ Event: Record<'SYSTEM_CHECK_STARTED' | 'SYSTEM_CHECK_COMPLETED' | 'CALIBRATION_COMPLETED', string> }} */ (bundle);
+  const check = /** @type {HTMLElement & { relayUrl: string, assetsBaseUrl: string }} */ (document.querySelector('eye-system-check'));
   check.relayUrl = relay;
   check.assetsBaseUrl = `${relay}/assets/mediapipe`;
 
   for (const type of [Event.SYSTEM_CHECK_STARTED, Event.SYSTEM_CHECK_COMPLETED, Event.CALIBRATION_COMPLETED]) {
-    check.addEventListener(type, (e) => addLog(type, e.detail));
+    check.addEventListener(type, (e) => {
+      addLog(type, /** @type {CustomEvent} */ (e).detail);
+    });
   }
-  check.addEventListener(Event.SYSTEM_CHECK_STARTED, () => (document.querySelector('#next').hidden = true));
+  const next = () => /** @type {HTMLElement} */ (document.querySelector('#next'));
+  check.addEventListener(Event.SYSTEM_CHECK_STARTED, () => (next().hidden = true));
   check.addEventListener(Event.SYSTEM_CHECK_COMPLETED, (e) => {
-    document.querySelector('#next').hidden = !e.detail.success;
+    next().hidden = !(/** @type {CustomEvent<{ success: boolean }>} */ (e).detail.success);
   });
   check.addEventListener(Event.CALIBRATION_COMPLETED, (e) => {
     try {
-      localStorage.setItem(CALIBRATION_KEY, JSON.stringify(e.detail));
+      localStorage.setItem(CALIBRATION_KEY, JSON.stringify(/** @type {CustomEvent} */ (e).detail));
     } catch {
       // storage disabled: the exam keeps the default threshold
     }

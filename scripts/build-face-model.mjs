@@ -28,21 +28,30 @@ export const DEFAULT_OUT = join(ROOT, 'dist/assets/face_detector.tflite');
 
 /** Reads tables/vectors of a flatbuffer held in a Uint8Array. */
 export class FlatReader {
+  /** @param {Uint8Array} bytes */
   constructor(bytes) {
     this.bytes = bytes;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
+  /** @param {number} p */
   u8(p) { return this.view.getUint8(p); }
+  /** @param {number} p */
   u16(p) { return this.view.getUint16(p, true); }
+  /** @param {number} p */
   u32(p) { return this.view.getUint32(p, true); }
+  /** @param {number} p */
   i32(p) { return this.view.getInt32(p, true); }
+  /** @param {number} p */
   f32(p) { return this.view.getFloat32(p, true); }
   root() { return this.u32(0); }
   identifier() { return new TextDecoder().decode(this.bytes.subarray(4, 8)); }
   /** Follows a uoffset stored at `p`. */
+  /** @param {number} p */
   deref(p) { return p + this.u32(p); }
+  /** @param {number} table */
   fieldCount(table) { const vt = table - this.i32(table); return (this.u16(vt) - 4) / 2; }
   /** Absolute position of field `i` of the table at `table`, or 0 when absent. */
+  /** @param {number} table @param {number} i */
   field(table, i) {
     const vt = table - this.i32(table);
     if (i >= (this.u16(vt) - 4) / 2) return 0;
@@ -50,12 +59,18 @@ export class FlatReader {
     return off ? table + off : 0;
   }
   /** Absolute position of the object a reference field points to, or 0. */
+  /** @param {number} table @param {number} i */
   refField(table, i) { const p = this.field(table, i); return p ? this.deref(p) : 0; }
+  /** @param {number} vec */
   vectorLength(vec) { return this.u32(vec); }
   /** Absolute positions of the objects a vector of references points to. */
+  /** @param {number} vec */
   refVector(vec) { return Array.from({ length: this.u32(vec) }, (_, k) => this.deref(vec + 4 + 4 * k)); }
+  /** @param {number} p */
   string(p) { return new TextDecoder().decode(this.bytes.subarray(p + 4, p + 4 + this.u32(p))); }
+  /** @param {number} vec */
   bytesOf(vec) { return this.bytes.subarray(vec + 4, vec + 4 + this.u32(vec)); }
+  /** @param {number} vec */
   f32Vector(vec) { return Array.from({ length: this.u32(vec) }, (_, k) => this.f32(vec + 4 + 4 * k)); }
 }
 
@@ -63,31 +78,54 @@ export class FlatReader {
 // Minimal forward flatbuffer writer: lays objects out parent-first so every uoffset points forward
 // (as the format requires); vtables are written just before their table (soffset is signed).
 
+/**
+ * @typedef {'u8' | 'i8' | 'u16' | 'u32' | 'i32' | 'f32' | 'ref'} ScalarType
+ * @typedef {{ t: 'u8' | 'u32', v: number } | { t: 'ref', node: FbNode }} FbField a table field (null: absent)
+ * @typedef {{ kind: 'table', fields: (FbField | null)[] }
+ *   | { kind: 'string', value: string }
+ *   | { kind: 'refs', items: FbNode[] }
+ *   | { kind: 'f32s', values: number[] }
+ *   | { kind: 'bytes', data: Uint8Array, align: number }
+ *   | { kind: 'existing', position: number }} FbNode an object to write
+ */
+
+/** @type {Record<ScalarType, number>} */
 const SCALAR_SIZE = { u8: 1, i8: 1, u16: 2, u32: 4, i32: 4, f32: 4, ref: 4 };
 
 export const fb = {
+  /** @param {(FbField | null)[]} fields @returns {FbNode} */
   table: (fields) => ({ kind: 'table', fields }),
+  /** @param {string} value @returns {FbNode} */
   string: (value) => ({ kind: 'string', value }),
+  /** @param {FbNode[]} items @returns {FbNode} */
   refs: (items) => ({ kind: 'refs', items }),
+  /** @param {number[]} values @returns {FbNode} */
   f32s: (values) => ({ kind: 'f32s', values }),
+  /** @param {Uint8Array} data @param {number} [align] @returns {FbNode} */
   bytes: (data, align = 16) => ({ kind: 'bytes', data, align }),
-  /** An object already present at an absolute position of the final file. */
+  /** An object already present at an absolute position of the final file. @param {number} position @returns {FbNode} */
   existing: (position) => ({ kind: 'existing', position }),
+  /** @param {number} v @returns {FbField} */
   u8: (v) => ({ t: 'u8', v }),
+  /** @param {number} v @returns {FbField} */
   u32: (v) => ({ t: 'u32', v }),
+  /** @param {FbNode} node @returns {FbField} */
   ref: (node) => ({ t: 'ref', node }),
 };
 
 class ForwardWriter {
   constructor() { this.buf = new Uint8Array(4096); this.len = 0; }
   get view() { return new DataView(this.buf.buffer); }
+  /** @param {number} n */
   reserve(n) {
     if (this.len + n <= this.buf.length) return;
     const next = new Uint8Array(Math.max(this.buf.length * 2, this.len + n));
     next.set(this.buf.subarray(0, this.len));
     this.buf = next;
   }
+  /** @param {number} align @param {number} [offset] */
   pad(align, offset = 0) { while ((this.len + offset) % align) this.put('u8', 0); }
+  /** @param {ScalarType} type @param {number} v */
   put(type, v) {
     const size = SCALAR_SIZE[type];
     this.reserve(size);
@@ -97,16 +135,22 @@ class ForwardWriter {
     else if (type === 'u16') dv.setUint16(p, v, true);
     else if (type === 'u32' || type === 'ref') dv.setUint32(p, v, true);
     else if (type === 'i32') dv.setInt32(p, v, true);
-    else if (type === 'f32') dv.setFloat32(p, v, true);
+    else dv.setFloat32(p, v, true); // f32
     this.len += size;
     return p;
   }
+  /** @param {Uint8Array} bytes */
   raw(bytes) { this.reserve(bytes.length); this.buf.set(bytes, this.len); this.len += bytes.length; }
+  /** @param {number} at @param {number} target */
   patchRef(at, target) {
     if (target <= at) throw new Error(`flatbuffer offset must point forward (${at} -> ${target})`);
     this.view.setUint32(at, target - at, true);
   }
-  /** Writes `node` (and its children) and returns the position references should point at. */
+  /**
+   * Writes `node` (and its children) and returns the position references should point at.
+   * @param {FbNode} node
+   * @returns {number}
+   */
   emit(node) {
     switch (node.kind) {
       case 'existing': return node.position;
@@ -134,11 +178,14 @@ class ForwardWriter {
         this.pad(4);
         const p = this.put('u32', node.items.length);
         const slots = node.items.map(() => this.put('ref', 0));
-        node.items.forEach((item, k) => this.patchRef(slots[k], this.emit(item)));
+        node.items.forEach((item, k) => {
+          this.patchRef(/** @type {number} */ (slots[k]), this.emit(item));
+        });
         return p;
       }
       case 'table': {
         // Inline layout: soffset, then fields in declaration order, each aligned to its size.
+        /** @type {number[]} */
         const offsets = [];
         let size = 4;
         for (const f of node.fields) {
@@ -156,10 +203,11 @@ class ForwardWriter {
         this.pad(4);
         const table = this.put('i32', 0);
         this.view.setInt32(table, table - vt, true);
+        /** @type {[number, FbNode][]} */
         const refs = [];
         node.fields.forEach((f, i) => {
           if (!f) return;
-          while (this.len < table + offsets[i]) this.put('u8', 0);
+          while (this.len < table + (offsets[i] ?? 0)) this.put('u8', 0);
           const at = this.put(f.t, f.t === 'ref' ? 0 : f.v);
           if (f.t === 'ref') refs.push([at, f.node]);
         });
@@ -167,10 +215,14 @@ class ForwardWriter {
         for (const [at, child] of refs) this.patchRef(at, this.emit(child));
         return table;
       }
-      default: throw new Error(`unknown node ${node.kind}`);
+      default: throw new Error(`unknown node ${/** @type {{ kind: string }} */ (node).kind}`);
     }
   }
-  /** A complete flatbuffer: root offset, 4-byte file identifier, then the root object. */
+  /**
+   * A complete flatbuffer: root offset, 4-byte file identifier, then the root object.
+   * @param {FbNode} rootNode
+   * @param {string} identifier
+   */
   finish(rootNode, identifier) {
     const rootSlot = this.put('ref', 0);
     this.raw(new TextEncoder().encode(identifier));
@@ -186,6 +238,11 @@ const CONTENT_PROPERTIES_IMAGE = 2; // union ContentProperties { FeatureProperti
 const COLOR_SPACE_RGB = 1;
 const PROCESS_UNIT_NORMALIZATION = 1; // union ProcessUnitOptions { NormalizationOptions, ... }
 
+/**
+ * @param {string} name
+ * @param {string} description
+ * @param {(FbField | null)[]} [extra]
+ */
 function tensorMetadata(name, description, extra = []) {
   // TensorMetadata: name, description, dimension_names, content, process_units, stats, associated_files
   return fb.table([fb.ref(fb.string(name)), fb.ref(fb.string(description)), ...extra]);
@@ -236,7 +293,11 @@ export function buildModelMetadata() {
 
 const MODEL_VERSION = 0, MODEL_BUFFERS = 4, MODEL_METADATA = 6;
 
-/** Returns the model bytes with a TFLITE_METADATA entry holding `metadata`. */
+/**
+ * Returns the model bytes with a TFLITE_METADATA entry holding `metadata`.
+ * @param {Uint8Array} modelBytes
+ * @param {Uint8Array} metadata
+ */
 export function addTfliteMetadata(modelBytes, metadata) {
   const r = new FlatReader(modelBytes);
   if (r.identifier() !== 'TFL3') throw new Error('not a TFLite model (missing TFL3 identifier)');
@@ -249,8 +310,11 @@ export function addTfliteMetadata(modelBytes, metadata) {
   }
   const bufferPositions = oldBuffers ? r.refVector(oldBuffers) : [];
 
+  /** @param {number} shift */
   const layout = (shift) => {
+    /** @param {number} p */
     const at = (p) => fb.existing(p + shift);
+    /** @type {(FbField | null)[]} */
     const fields = [];
     for (let i = 0; i < Math.max(r.fieldCount(model), MODEL_METADATA + 1); i++) {
       const p = r.field(model, i);
@@ -275,7 +339,10 @@ export function addTfliteMetadata(modelBytes, metadata) {
   return out;
 }
 
-/** Reads back the TFLITE_METADATA ModelMetadata of a model (for verification and tests). */
+/**
+ * Reads back the TFLITE_METADATA ModelMetadata of a model (for verification and tests).
+ * @param {Uint8Array} modelBytes
+ */
 export function readTfliteMetadata(modelBytes) {
   const r = new FlatReader(modelBytes);
   const model = r.root();
@@ -286,7 +353,9 @@ export function readTfliteMetadata(modelBytes) {
   const buffer = r.refVector(r.refField(model, MODEL_BUFFERS))[r.u32(r.field(entry, 1))];
   const m = new FlatReader(r.bytesOf(r.refField(buffer, 0)).slice());
   const root = m.root();
+  /** @param {number} t @param {number} i */
   const str = (t, i) => (m.refField(t, i) ? m.string(m.refField(t, i)) : null);
+  /** @param {number} t */
   const tensor = (t) => {
     const content = m.refField(t, 3);
     const units = m.refField(t, 4) ? m.refVector(m.refField(t, 4)) : [];
@@ -311,6 +380,7 @@ export function buildFaceModel(source = SOURCE_MODEL) {
   return addTfliteMetadata(new Uint8Array(readFileSync(source)), buildModelMetadata());
 }
 
+/** @param {string[]} argv */
 function main(argv) {
   const outIdx = argv.indexOf('--out');
   const out = outIdx >= 0 ? resolve(argv[outIdx + 1]) : DEFAULT_OUT;

@@ -11,3 +11,21 @@ export const RESOLVE_CONDITIONS = ['browser', 'production', 'es2015', 'module', 
 export function terserOptions({ module = true } = {}) {
   return { ecma: 2020, module, toplevel: module, compress: { passes: 3, pure_getters: true }, format: { comments: false } };
 }
+
+/**
+ * The code every page loads from a rollup `generate()` output (no `inlineDynamicImports`): the
+ * entry chunk and the chunks it imports statically. Chunks reached only through `import()`
+ * (identity checking, loaded when config `identity` is on) are left out of the widget's budget.
+ */
+export function eagerCode(output) {
+  const chunks = new Map(output.filter((c) => c.type === 'chunk').map((c) => [c.fileName, c]));
+  const seen = new Set();
+  const stack = [...chunks.values()].filter((c) => c.isEntry).map((c) => c.fileName);
+  while (stack.length) {
+    const file = stack.pop();
+    if (seen.has(file) || !chunks.has(file)) continue; // externals (@mediapipe/*) are not chunks
+    seen.add(file);
+    stack.push(...chunks.get(file).imports);
+  }
+  return [...seen].map((f) => chunks.get(f).code).join('');
+}

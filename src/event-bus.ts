@@ -1,8 +1,8 @@
 import { Observable, Subject, filter, map } from 'rxjs';
-import type { Event as EyeEvent, EventPayloadMap, EyeEmission } from './events.js';
+import type { Event as EyeEvent, EventName, EventPayloadByName, EventPayloadMap, EyeEmission } from './events.js';
 
-/** Callback registered with `on()`; receives the event's payload. */
-export type EyeListener<K extends EyeEvent> = (payload: EventPayloadMap[K]) => void;
+/** Callback registered with `on()`; receives the event's payload (`K`: 'FACE_ABSENCE' or EyeEvent.FACE_ABSENCE). */
+export type EyeListener<K extends EventName> = (payload: EventPayloadByName[K]) => void;
 
 /** Anything that can put events on the widget's bus (detectors' sink, transport, child elements). */
 export interface EyeEventSink {
@@ -29,10 +29,10 @@ export class EyeEventBus implements EyeEventSink {
   }
 
   /** Only the payloads of one event type. */
-  select<K extends EyeEvent>(type: K): Observable<EventPayloadMap[K]> {
+  select<K extends EventName>(type: K): Observable<EventPayloadByName[K]> {
     return this.events$.pipe(
-      filter((e): e is Extract<EyeEmission, { type: K }> => e.type === type),
-      map((e) => e.payload as EventPayloadMap[K]),
+      filter((e) => e.type === type),
+      map((e) => e.payload as EventPayloadByName[K]),
     );
   }
 
@@ -40,7 +40,7 @@ export class EyeEventBus implements EyeEventSink {
    * Registers `listener` for `type`; returns the unsubscribe function. A listener that throws is
    * reported (like a DOM listener) and does not stop the bus or other listeners.
    */
-  on<K extends EyeEvent>(type: K, listener: EyeListener<K>): () => void {
+  on<K extends EventName>(type: K, listener: EyeListener<K>): () => void {
     const subscription = this.select(type).subscribe((payload) => {
       try {
         listener(payload);
@@ -48,7 +48,7 @@ export class EyeEventBus implements EyeEventSink {
         reportListenerError(err);
       }
     });
-    return () => subscription.unsubscribe();
+    return () => { subscription.unsubscribe(); };
   }
 }
 

@@ -29,6 +29,21 @@ export enum Event {
   /** The relay told the widget to pause / resume monitoring. */
   PAUSED = 'PAUSED',
   RESUMED = 'RESUMED',
+  /**
+   * The relay refused a flag or lifecycle message for good (413 too large, 409 session ended,
+   * 400, 403, ...): the widget gave it up and removed it from its outbox. Stays in the page.
+   */
+  RELAY_REJECTED = 'RELAY_REJECTED',
+  /** The face seen is not the enrolled candidate (k of the last m identity checks). */
+  FACE_MISMATCH = 'FACE_MISMATCH',
+  /** Enrollment done (and compared with the reference image when one was given). */
+  IDENTITY_ENROLLED = 'IDENTITY_ENROLLED',
+  /** The identity model could not load or run: identity is not being checked; monitoring goes on. */
+  IDENTITY_UNAVAILABLE = 'IDENTITY_UNAVAILABLE',
+  /** The candidate accepted the consent step (or the host declared consent `external`); capture may start. */
+  CONSENT_GIVEN = 'CONSENT_GIVEN',
+  /** The candidate declined the consent step: nothing starts; the host decides what follows. */
+  CONSENT_DECLINED = 'CONSENT_DECLINED',
 }
 
 /** Alias for code where the name `Event` would shadow the DOM's global `Event`. */
@@ -41,6 +56,14 @@ export interface FlagDetails {
   faceCount?: number;
   peakDb?: number;
   countThisSession?: number;
+  /** FACE_MISMATCH: the enrollment it was compared with came from a proctor's re-enroll directive. */
+  reEnrolled?: boolean;
+  /** IDENTITY_ENROLLED with a reference image: whether the enrolled face matches it. */
+  referenceMatch?: boolean;
+  /** IDENTITY_ENROLLED: face samples the enrollment template averages. */
+  samples?: number;
+  /** IDENTITY_UNAVAILABLE: why (model load or run failure), for diagnostics. */
+  reason?: string;
 }
 
 export type FlagData = {
@@ -57,7 +80,8 @@ export type FlagData = {
 
 export type FlagDataWithFile = FlagData & { mediaFile: File };
 
-export type SystemCheckName = 'internetSpeed' | 'webcam' | 'microphone' | 'browser';
+/** `identity` runs only when asked for (`checks` attribute) or when the <eye-proctor> config has `identity` on. */
+export type SystemCheckName = 'internetSpeed' | 'webcam' | 'microphone' | 'browser' | 'identity';
 export type SystemCheckStatus = 'success' | 'failed' | 'default';
 
 export type SystemCheck = {
@@ -75,6 +99,34 @@ export interface Calibration {
   measuredAt: string;
 }
 
+/** Payload of RELAY_REJECTED: which message was given up, and the relay's answer. */
+export interface RelayRejection {
+  /** Id of the message (the flag's own id for flags). */
+  id: string;
+  /** What the message carried: a flag type or a lifecycle event (STARTED, END_PROCTORING, ...). */
+  type: Event;
+  kind: 'flag' | 'lifecycle';
+  sessionId: string;
+  /** HTTP status of the refusal (e.g. 413), or null when no response was read. */
+  status: number | null;
+  /** The relay's error code (e.g. `payload_too_large`), when it sent one. */
+  code: string | null;
+  /** Human-readable reason, for logs. */
+  message: string;
+  /** Failed tries before this one (transient errors retried earlier). */
+  attempts: number;
+}
+
+/** The candidate's answer to the consent step (DESIGN.md "Consent"). */
+export interface ConsentAnswer {
+  /** Version of the text the candidate read: `sha256:<hex>` of it, or the host's own version label. */
+  version: string;
+  /** BCP 47 locale the text was shown in. */
+  locale: string;
+  /** True when the LMS collected consent (`consent="external"`) and the widget showed nothing. */
+  external: boolean;
+}
+
 /** Flags: events that record a possible violation (or evidence) and go to the relay. */
 export const FLAG_EVENTS = [
   Event.EXIT_FULLSCREEN,
@@ -86,6 +138,9 @@ export const FLAG_EVENTS = [
   Event.DEVTOOLS_OPEN,
   Event.CAMERA_LOST,
   Event.MICROPHONE_LOST,
+  Event.FACE_MISMATCH,
+  Event.IDENTITY_ENROLLED,
+  Event.IDENTITY_UNAVAILABLE,
 ] as const;
 export type FlagEvent = (typeof FLAG_EVENTS)[number];
 
@@ -95,6 +150,8 @@ export const MEDIA_FLAG_EVENTS = [
   Event.MULTIPLE_FACE,
   Event.PERIODIC_SNAPSHOT,
   Event.SOUND_DETECTED,
+  Event.FACE_MISMATCH,
+  Event.IDENTITY_ENROLLED,
 ] as const;
 export type MediaFlagEvent = (typeof MEDIA_FLAG_EVENTS)[number];
 
@@ -134,7 +191,24 @@ export interface EventPayloadMap {
   [Event.CALIBRATION_COMPLETED]: Calibration;
   [Event.PAUSED]: { reason: string };
   [Event.RESUMED]: undefined;
+  [Event.RELAY_REJECTED]: RelayRejection;
+  /** `details.confidence` = similarity to the enrollment (0..1), `details.reEnrolled`; JPEG of the frame. */
+  [Event.FACE_MISMATCH]: FlagDataWithFile;
+  /** JPEG of an enrollment frame; `details.confidence` and `details.referenceMatch` when a reference image was given. */
+  [Event.IDENTITY_ENROLLED]: FlagDataWithFile;
+  [Event.IDENTITY_UNAVAILABLE]: FlagData;
+  [Event.CONSENT_GIVEN]: ConsentAnswer;
+  [Event.CONSENT_DECLINED]: ConsentAnswer;
 }
+
+/**
+ * Event names as string literals: hosts write `widget.on('FACE_ABSENCE', cb)`; the enum members are
+ * assignable too (`Event.FACE_ABSENCE`).
+ */
+export type EventName = `${Event}`;
+
+/** Payload of each event, keyed by the name as a string literal (for hosts' typings: JSX, Vue, `on()`). */
+export type EventPayloadByName = { [K in Event as `${K}`]: EventPayloadMap[K] };
 
 /** One emitted event, as carried on the widget's merged RxJS stream. */
 export type EyeEmission = {
@@ -152,4 +226,7 @@ export const FLAG_DESCRIPTIONS: Record<FlagEvent, string> = {
   [Event.DEVTOOLS_OPEN]: 'Developer tools appear to be open',
   [Event.CAMERA_LOST]: 'Camera stopped or detection stalled',
   [Event.MICROPHONE_LOST]: 'Microphone stopped',
+  [Event.FACE_MISMATCH]: 'Face does not match the enrolled candidate',
+  [Event.IDENTITY_ENROLLED]: 'Candidate face enrolled',
+  [Event.IDENTITY_UNAVAILABLE]: 'Identity check unavailable',
 };

@@ -48,14 +48,14 @@ describe('flag factory', () => {
   });
 
   it('makes v4 UUIDs without crypto.randomUUID (insecure contexts)', () => {
-    const original = crypto.randomUUID;
+    // An own property shadows Crypto.prototype.randomUUID; deleting it restores the browser's.
     Object.defineProperty(crypto, 'randomUUID', { value: undefined, configurable: true });
     try {
       const ids = Array.from({ length: 50 }, () => randomUUID());
       for (const id of ids) expect(id).to.match(UUID_V4);
       expect(new Set(ids).size).to.equal(50);
     } finally {
-      Object.defineProperty(crypto, 'randomUUID', { value: original, configurable: true });
+      Reflect.deleteProperty(crypto, 'randomUUID');
     }
   });
 });

@@ -14,10 +14,10 @@ declare module 'fastify' {
     mediaStore: MediaStore;
   }
   interface FastifyRequest {
-    /** Set by `requireApiKey`. */
-    tenant?: { id: string; name: string };
-    /** Set by `requireSessionToken`: the verified token claims. */
-    session?: SessionClaims;
+    /** Set by `requireApiKey` (and `requireReviewer`); read only in routes of those groups (auth.ts). */
+    tenant: { id: string; name: string };
+    /** Set by `requireSessionToken`: the verified token claims; read only in routes of that group. */
+    session: SessionClaims;
   }
 }
 

@@ -1,7 +1,9 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import './app-types.js';
 import { httpError } from './errors.js';
 import { findTenantByKey } from './tenants.js';
+import { syncPlugin } from './sync-plugin.js';
 import { verifySessionToken, type SessionClaims } from './tokens.js';
 
 function bearer(request: FastifyRequest): string | undefined {
@@ -19,10 +21,10 @@ export function apiKeyOf(request: FastifyRequest): string | undefined {
 }
 
 /**
- * Route hook (use as `onRequest`, so unauthenticated requests are refused before their body is read):
- * the request carries an active tenant API key; sets `request.tenant`.
+ * `onRequest` hook of the API-key route group (routes/index.ts), so unauthenticated requests are
+ * refused before their body is read: the request carries an active tenant API key; sets `request.tenant`.
  */
-export async function requireApiKey(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+export async function requireApiKey(request: FastifyRequest): Promise<void> {
   const key = apiKeyOf(request);
   if (!key) throw httpError(401, 'unauthorized', 'API key required (Authorization: Bearer <key> or X-Api-Key)');
   if (key.length > 512) throw httpError(401, 'unauthorized', 'invalid API key');
@@ -37,10 +39,10 @@ export function sessionTokenOf(request: FastifyRequest): string | undefined {
 }
 
 /**
- * Route hook (use as `onRequest`): a valid, unexpired session token; when the route has an `:id` param it must be
- * the token's session. Sets `request.session`.
+ * `onRequest` hook of the session-token route group: a valid, unexpired session token; when the
+ * route has an `:id` param it must be the token's session. Sets `request.session`.
  */
-export async function requireSessionToken(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+export async function requireSessionToken(request: FastifyRequest): Promise<void> {
   const token = sessionTokenOf(request);
   if (!token) throw httpError(401, 'unauthorized', 'session token required (Authorization: Bearer <token>)');
   const claims: SessionClaims = await verifySessionToken(request.server.relayConfig.secret, token);
@@ -50,3 +52,33 @@ export async function requireSessionToken(request: FastifyRequest, _reply: Fasti
   }
   request.session = claims;
 }
+
+/**
+ * Declares a request property that an authentication hook sets. Reading it on a request the hook
+ * did not authenticate is a wiring error (500), never an undefined principal; so handlers of an
+ * authenticated group read `request.tenant` etc. without checks.
+ */
+function decorateAuthenticated(app: FastifyInstance, name: 'tenant' | 'session' | 'reviewer', setBy: string): void {
+  const slot = Symbol(name);
+  type Slotted = FastifyRequest & { [slot]?: unknown };
+  app.decorateRequest(name, {
+    getter(this: Slotted) {
+      const value = this[slot];
+      if (value === undefined) throw new Error(`request.${name} read on a route without ${setBy}`);
+      return value;
+    },
+    setter(this: Slotted, value: unknown) {
+      this[slot] = value;
+    },
+  } as never);
+}
+
+/** `request.tenant`, `request.session`, `request.reviewer`, set by the hooks of the authenticated route groups. */
+export const authPlugin = fp(
+  syncPlugin((app) => {
+    decorateAuthenticated(app, 'tenant', 'requireApiKey or requireReviewer');
+    decorateAuthenticated(app, 'session', 'requireSessionToken');
+    decorateAuthenticated(app, 'reviewer', 'requireReviewer');
+  }),
+  { name: 'auth', fastify: '5.x', dependencies: ['database'] },
+);

@@ -1,30 +1,58 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { describeConfig, loadConfig, parseFlags } from './config.js';
 import { openDatabase } from './db/connect.js';
 import { DEMO_API_KEY, findTenantByKey } from './tenants.js';
+import { runCli } from './testing/cli-run.js';
 import { TEST_PG_URL } from './testing/engines.js';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 
 const BIN = fileURLToPath(new URL('../bin/eye-relay.mjs', import.meta.url));
 
-function run(args: string[], env: Record<string, string>, cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+const RELAY_SECRET = 'q'.repeat(48);
+
+/** `eye-relay <args>` as a child process, once it listens (address from Fastify's start line). */
+async function startRelayProcess(args: string[], dir: string) {
+  const child = spawn(process.execPath, [BIN, ...args, '--log-level', 'info'], { cwd: dir, env: { ...process.env, EYE_DATA_DIR: dir, EYE_SECRET: RELAY_SECRET, HOST: '' } });
+  let out = '';
+  child.stdout.on('data', (d: Buffer | string) => {
+    out += d.toString();
   });
+  child.stderr.on('data', (d: Buffer | string) => {
+    out += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  const [, host, port] = await new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`relay did not start:\n${out}`));
+    }, 60_000);
+    const check = () => {
+      const m = /Server listening at http:\/\/([\d.]+):(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m);
+      } else setTimeout(check, 100);
+    };
+    check();
+  });
+  return {
+    host: host!,
+    port: Number(port),
+    output: () => out,
+    stop: () => {
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
 }
+
+const run = runCli;
 
 describe('relay configuration', () => {
   it('reads flags over environment over defaults', () => {
@@ -45,7 +73,16 @@ describe('relay configuration', () => {
     assert.match(text, /9100/);
   });
 
-  it('rejects bad values and unknown flags', () => {
+  it('demo mode listens on 127.0.0.1 unless HOST / --host says otherwise; without demo, 0.0.0.0', () => {
+    const secret = { EYE_SECRET: 's'.repeat(40) };
+    assert.equal(loadConfig(secret, ['--demo']).host, '127.0.0.1');
+    assert.equal(loadConfig({ ...secret, EYE_DEMO: '1' }).host, '127.0.0.1');
+    assert.equal(loadConfig({ ...secret, EYE_DEMO: '1', HOST: '0.0.0.0' }).host, '0.0.0.0');
+    assert.equal(loadConfig(secret, ['--demo', '--host', '0.0.0.0']).host, '0.0.0.0');
+    assert.equal(loadConfig(secret).host, '0.0.0.0');
+  });
+
+    it('rejects bad values and unknown flags', () => {
     assert.throws(() => parseFlags(['--prot', '1']), /unknown option/);
     assert.throws(() => loadConfig({ PORT: 'eighty', EYE_SECRET: 's'.repeat(40) }), /PORT/);
     assert.throws(() => loadConfig({ EYE_SECRET: 'short' }), /EYE_SECRET/);
@@ -113,48 +150,59 @@ describe('eye-relay CLI', () => {
       } finally {
         await db.destroy();
       }
-      const tables = await admin.query(`select count(*)::int as n from information_schema.tables where table_schema = $1 and table_name = 'flags'`, [schema]);
-      assert.equal(tables.rows[0].n, 1);
+      const tables = await admin.query<{ n: number }>(`select count(*)::int as n from information_schema.tables where table_schema = $1 and table_name = 'flags'`, [schema]);
+      assert.equal(tables.rows[0]!.n, 1);
     } finally {
       await admin.query(`drop schema if exists ${schema} cascade`);
       await admin.end();
     }
   });
 
-  it('serves with the demo tenant, prints its config without the secret, and stops cleanly on SIGTERM', async () => {
-    const secret = 'q'.repeat(48);
-    const child = spawn(process.execPath, [BIN, '--port', '0', '--host', '127.0.0.1', '--demo', '--log-level', 'info'], {
-      cwd: dir,
-      env: { ...process.env, EYE_DATA_DIR: dir, EYE_SECRET: secret },
-    });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  it('demo mode is not reachable on a non-loopback address unless --host asks for it', async (t) => {
+    const lan = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+    const probe = async (host: string, port: number) => {
+      try {
+        return (await fetch(`http://${host}:${port}/healthz`)).status;
+      } catch (err) {
+        return ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code ?? 'error';
+      }
+    };
+    const loopbackOnly = await startRelayProcess(['--port', '0', '--demo'], dir);
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`relay did not start:\n${out}`)), 60_000);
-        const check = () => {
-          const m = /Server listening at http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-          if (m) {
-            clearTimeout(timer);
-            resolve(Number(m[1]));
-          } else setTimeout(check, 100);
-        };
-        check();
-      });
-      assert.match(out, /database +sqlite/);
-      assert.ok(!out.includes(secret), 'secret not printed');
-      const res = await fetch(`http://127.0.0.1:${port}/v1/sessions`, {
+      assert.equal(loopbackOnly.host, '127.0.0.1');
+      assert.doesNotMatch(loopbackOnly.output(), /WARNING: demo mode listening/);
+      assert.equal(await probe('127.0.0.1', loopbackOnly.port), 200);
+      if (lan) assert.equal(await probe(lan, loopbackOnly.port), 'ECONNREFUSED', `demo relay answered on ${lan}`);
+      else t.diagnostic('no non-loopback IPv4 interface: only the bound address is checked');
+    } finally {
+      assert.equal(await loopbackOnly.stop(), 0);
+    }
+    const exposed = await startRelayProcess(['--port', '0', '--demo', '--host', '0.0.0.0'], dir);
+    try {
+      assert.match(exposed.output(), /WARNING: demo mode listening on 0\.0\.0\.0/);
+      if (lan) assert.equal(await probe(lan, exposed.port), 200);
+    } finally {
+      assert.equal(await exposed.stop(), 0);
+    }
+  });
+
+  it('serves with the demo tenant, prints its config without the secret, and stops cleanly on SIGTERM', async () => {
+    const relay = await startRelayProcess(['--port', '0', '--host', '127.0.0.1', '--demo'], dir);
+    try {
+      assert.equal(relay.host, '127.0.0.1');
+      assert.match(relay.output(), /database +sqlite/);
+      assert.ok(!relay.output().includes(RELAY_SECRET), 'secret not printed');
+      const res = await fetch(`http://127.0.0.1:${relay.port}/v1/sessions`, {
         method: 'POST',
         headers: { 'x-api-key': DEMO_API_KEY, 'content-type': 'application/json' },
         body: JSON.stringify({ examId: 'demo-exam', candidateId: 'demo-candidate' }),
       });
       assert.equal(res.status, 201);
     } finally {
-      child.kill('SIGTERM');
+      assert.equal(await relay.stop(), 0, relay.output());
     }
-    assert.equal(await exited, 0, out);
     assert.ok((await readFile(join(dir, 'eye.sqlite'))).length > 0);
   });
 });

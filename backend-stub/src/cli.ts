@@ -1,17 +1,21 @@
-import { describeConfig, loadConfig } from './config.js';
+import { dbOptionsOf, describeConfig, isLoopbackHost, loadConfig } from './config.js';
 import { openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import { serve } from './server.js';
 import { createTenant, DEMO_API_KEY } from './tenants.js';
+import { REVIEWER_USAGE, reviewerCommand } from './console/cli-reviewer.js';
+import { DEMO_REVIEWER } from './console/demo-reviewer.js';
 
 const USAGE = `Usage:
   eye-relay [serve] [options]        start the relay (migrates the database first)
+  eye-relay worker [options]         deliver webhooks only (no HTTP); run the HTTP relays with
+                                     EYE_WEBHOOK_WORKER=0 so ingest and delivery use separate processes
   eye-relay migrate [options]        apply pending database migrations and exit
   eye-relay tenant create <name> [options]
                                      create a tenant; prints its API key once
-
+${REVIEWER_USAGE}
 Options (each also read from the environment variable in brackets):
-  --port <n> [PORT, default 8080]          --host <h> [HOST, default 0.0.0.0]
+  --port <n> [PORT, default 8080]          --host <h> [HOST, default 0.0.0.0; 127.0.0.1 with --demo]
   --database-url <url|path> [DATABASE_URL, default ./data/eye.sqlite; postgres://... for PostgreSQL]
   --pg-schema <name> [EYE_PG_SCHEMA]       --data-dir <dir> [EYE_DATA_DIR, default ./data]
   --media-dir <dir> [MEDIA_DIR, default ./data/media]
@@ -35,13 +39,25 @@ export async function main(argv: string[]): Promise<number> {
     if (cmd === undefined || cmd === 'serve' || cmd.startsWith('--')) {
       const config = loadConfig(process.env, cmd === 'serve' ? rest : argv);
       process.stdout.write(`Eye relay\n${describeConfig(config)}\n`);
-      if (config.demo) process.stdout.write(`demo API key  ${DEMO_API_KEY} (public: development only)\n`);
+      if (config.demo) {
+        process.stdout.write(`demo API key  ${DEMO_API_KEY} (public: development only)\n`);
+        if (!isLoopbackHost(config.host)) {
+          process.stdout.write(`WARNING: demo mode listening on ${config.host}: anyone who can reach it can use the public demo key and register webhooks to loopback targets\n`);
+        }
+        process.stdout.write(`demo console  ${config.publicUrl}/console/?tenant=demo  ${DEMO_REVIEWER.email} / ${DEMO_REVIEWER.password} (public)\n`);
+      }
       await serve(config);
+      return 0;
+    }
+    if (cmd === 'worker') {
+      const config = loadConfig(process.env, rest);
+      process.stdout.write(`Eye relay: webhook delivery worker\n${describeConfig(config)}\n`);
+      await serve(config, { deliveryOnly: true });
       return 0;
     }
     if (cmd === 'migrate') {
       const config = loadConfig(process.env, rest);
-      const { db } = openDatabase({ databaseUrl: config.databaseUrl, pgSchema: config.pgSchema });
+      const { db } = openDatabase(dbOptionsOf(config));
       try {
         const results = await migrateToLatest(db);
         process.stdout.write(results.length ? results.map((r) => `applied ${r.migrationName}\n`).join('') : 'database is up to date\n');
@@ -54,7 +70,7 @@ export async function main(argv: string[]): Promise<number> {
       const name = rest[1];
       if (!name || name.startsWith('--')) throw new Error('tenant create needs a name');
       const config = loadConfig(process.env, rest.slice(2));
-      const { db } = openDatabase({ databaseUrl: config.databaseUrl, pgSchema: config.pgSchema });
+      const { db } = openDatabase(dbOptionsOf(config));
       try {
         await migrateToLatest(db);
         const { tenantId, apiKey } = await createTenant(db, name);
@@ -64,6 +80,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       return 0;
     }
+    if (cmd === 'reviewer') return await reviewerCommand(rest, (text) => process.stdout.write(text));
     process.stderr.write(`unknown command: ${argv.join(' ')}\n\n${USAGE}`);
     return 2;
   } catch (err) {

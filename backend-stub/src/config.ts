@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { engineOf, type DbEngine } from './db/connect.js';
+import type { MediaStoreKind } from './media/store.js';
+import { DEFAULT_PG_APPLICATION_NAME, engineOf, type DbEngine, type DbOptions } from './db/connect.js';
 
 /** Everything the relay reads from its environment and command line. */
 export interface RelayConfig {
@@ -15,8 +16,17 @@ export interface RelayConfig {
   dbEngine: DbEngine;
   /** PostgreSQL schema for the relay's tables (default: the connection's search_path). */
   pgSchema: string | null;
+  /** PostgreSQL `application_name` of the relay's connections (EYE_PG_APPLICATION_NAME, default eye-relay). */
+  pgApplicationName: string;
   dataDir: string;
+  /** Upload temp files, and committed media when `mediaStore` is `disk`. */
   mediaDir: string;
+  /**
+   * Where committed media bytes live (EYE_MEDIA_STORE / --media-store): `disk` (mediaDir, one relay)
+   * or `database` (table media_blobs: every relay on the same PostgreSQL serves every session's
+   * media). Default `auto`: `database` on PostgreSQL, `disk` on SQLite.
+   */
+  mediaStore: MediaStoreKind;
   /**
    * Origins allowed by CORS. null (ALLOWED_ORIGINS unset): widget routes (session token, signed
    * media, assets: no cookies, no ambient credentials) reflect any origin, API-key routes allow none.
@@ -32,7 +42,15 @@ export interface RelayConfig {
     jsonBodyBytes: number;
     imageBytes: number;
     audioBytes: number;
+    /**
+     * A refused oversized body is still read (and discarded) up to this many bytes before the 413 is
+     * sent, so that a client still uploading reads the answer instead of a connection reset. Beyond
+     * it the relay answers and closes the connection.
+     */
+    drainBytes: number;
   };
+  /** How far in the future (relay clock) a flag's createdAt may be: device clocks drift. */
+  clockSkewMs: number;
   rateLimit: {
     /** Requests per window per session token on widget routes; 0 disables. */
     max: number;
@@ -50,9 +68,24 @@ export interface RelayConfig {
    * keep-alive socket holds a few KB).
    */
   keepAliveMs: number;
+  /**
+   * Group commit for plain flags (EYE_INGEST_GROUP_COMMIT = auto | 1 | 0): concurrent flags share
+   * one transaction, each answered after its commit (sessions/group-ingest.ts). `auto` (default):
+   * on with SQLite, where it saves a commit per flag (relay CPU per flag 3.2 -> 2.0 ms in the
+   * bench); off with PostgreSQL, where a shared transaction holds its sessions' row locks until
+   * its last flag is stored, so concurrent shared transactions queue behind each other and measured
+   * no faster (up to 3x slower) than one transaction per flag. See docs/BENCHMARKS.md.
+   */
+  ingestGroupCommit: boolean;
   /** Project root: assets are served from its node_modules/ and dist/. */
   projectRoot: string;
 }
+
+/** Overrides for loadConfig (tests, embedding): any field, and any subset of the nested limits. */
+export type ConfigOverrides = Partial<Omit<RelayConfig, 'limits' | 'rateLimit'>> & {
+  limits?: Partial<RelayConfig['limits']>;
+  rateLimit?: Partial<RelayConfig['rateLimit']>;
+};
 
 export const DEFAULTS = {
   port: 8080,
@@ -63,26 +96,46 @@ export const DEFAULTS = {
   jsonBodyBytes: 256 * 1024,
   imageBytes: 2 * 1024 * 1024,
   audioBytes: 10 * 1024 * 1024,
+  drainBytes: 64 * 1024 * 1024,
+  clockSkewMs: 5 * 60_000,
   rateLimitMax: 300,
   rateLimitWindowMs: 60_000,
   keepAliveMs: 72_000,
 } as const;
 
 /**
- * The package root (where package.json, node_modules and dist/ are): the nearest folder above this
- * module with the eye-proctor package.json, whether it runs from the sources (tsx) or compiled
- * (backend-stub/dist/...).
+ * Demo mode serves a public API key and allows webhooks to loopback targets, so it listens on the
+ * loopback interface only unless HOST / --host says otherwise (anyone on the LAN could otherwise
+ * register webhooks to this machine's 127.0.0.1 services).
+ */
+export const DEMO_HOST = '127.0.0.1';
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+/**
+ * The folder whose demo/, dist/ (widget bundles) and node_modules the relay serves: the eye-proctor
+ * workspace root above this module in a repository checkout, whether it runs from the sources (tsx)
+ * or compiled (backend-stub/dist/...); in an installed eye-relay package, that package's own folder
+ * (the API runs, the demo pages are absent).
  */
 export const PROJECT_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
 
 function findPackageRoot(from: string): string {
+  let relayRoot: string | undefined;
   for (let dir = from; ; dir = dirname(dir)) {
     try {
-      if ((JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name === 'eye-proctor') return dir + sep;
+      const name = (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { name?: string }).name;
+      if (name === 'eye-proctor') return dir + sep;
+      if (name === 'eye-relay') relayRoot ??= dir + sep;
     } catch {
       // no package.json here
     }
-    if (dirname(dir) === dir) throw new Error(`eye-proctor's package.json not found above ${from}`);
+    if (dirname(dir) === dir) {
+      if (relayRoot) return relayRoot;
+      throw new Error(`neither eye-proctor's nor eye-relay's package.json found above ${from}`);
+    }
   }
 }
 
@@ -94,6 +147,7 @@ const FLAGS: Record<string, string> = {
   '--pg-schema': 'EYE_PG_SCHEMA',
   '--data-dir': 'EYE_DATA_DIR',
   '--media-dir': 'MEDIA_DIR',
+  '--media-store': 'EYE_MEDIA_STORE',
   '--allowed-origins': 'ALLOWED_ORIGINS',
   '--token-ttl': 'EYE_TOKEN_TTL_SECONDS',
   '--media-url-ttl': 'EYE_MEDIA_URL_TTL_SECONDS',
@@ -106,7 +160,8 @@ const FLAGS: Record<string, string> = {
 export function parseFlags(argv: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
+    const arg = argv[i];
+    if (arg === undefined) break;
     if (arg === '--demo') {
       out.EYE_DEMO = '1';
       continue;
@@ -116,7 +171,7 @@ export function parseFlags(argv: string[]): Record<string, string> {
       continue;
     }
     const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const envName = FLAGS[name!];
+    const envName = FLAGS[name];
     if (!envName) throw new Error(`unknown option ${arg} (known: ${Object.keys(FLAGS).join(', ')}, --demo, --no-migrate)`);
     const value = inline ?? argv[++i];
     if (value === undefined) throw new Error(`option ${name} needs a value`);
@@ -130,6 +185,19 @@ function int(value: string | undefined, fallback: number, name: string, min = 0)
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
   return n;
+}
+
+/**
+ * EYE_MEDIA_STORE: `auto` (default: the database on PostgreSQL, the disk on SQLite), `disk` or
+ * `database`. `s3` is documented (backend-stub/README.md) but not available in this version, and
+ * says so instead of starting with media that only one relay could serve.
+ */
+export function mediaStoreOf(value: string | undefined, engine: DbEngine): MediaStoreKind {
+  const v = (value ?? '').trim().toLowerCase();
+  if (v === '' || v === 'auto') return engine === 'postgres' ? 'database' : 'disk';
+  if (v === 'disk' || v === 'database') return v;
+  if (v === 's3') throw new Error('EYE_MEDIA_STORE=s3 is not available in this version (see backend-stub/README.md, "Media store"); use database or disk');
+  throw new Error(`EYE_MEDIA_STORE must be auto, disk or database, got ${JSON.stringify(value)}`);
 }
 
 function bool(value: string | undefined, fallback: boolean): boolean {
@@ -162,23 +230,26 @@ export function loadOrCreateSecret(dataDir: string, fromEnv: string | undefined)
 export function loadConfig(
   env: NodeJS.ProcessEnv = process.env,
   argv: string[] = [],
-  overrides: Partial<RelayConfig> = {},
+  overrides: ConfigOverrides = {},
 ): RelayConfig {
   const e = { ...env, ...parseFlags(argv) };
   const dataDir = resolve(overrides.dataDir ?? e.EYE_DATA_DIR ?? DEFAULTS.dataDir);
   const port = overrides.port ?? int(e.PORT, DEFAULTS.port, 'PORT');
   if (port > 65535) throw new Error('PORT must be <= 65535');
   const databaseUrl = overrides.databaseUrl ?? (e.DATABASE_URL || join(dataDir, 'eye.sqlite'));
+  const demo = bool(e.EYE_DEMO, false);
   const origins = e.ALLOWED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean);
   const config: RelayConfig = {
     port,
-    host: e.HOST || DEFAULTS.host,
+    host: e.HOST || (demo ? DEMO_HOST : DEFAULTS.host),
     publicUrl: (e.EYE_PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, ''),
     databaseUrl,
     dbEngine: engineOf(databaseUrl),
     pgSchema: e.EYE_PG_SCHEMA || null,
+    pgApplicationName: e.EYE_PG_APPLICATION_NAME || DEFAULT_PG_APPLICATION_NAME,
     dataDir,
     mediaDir: resolve(e.MEDIA_DIR || join(dataDir, 'media')),
+    mediaStore: mediaStoreOf(e.EYE_MEDIA_STORE, overrides.dbEngine ?? engineOf(databaseUrl)),
     allowedOrigins: origins && origins.length > 0 ? origins : null,
     secret: overrides.secret ?? loadOrCreateSecret(dataDir, e.EYE_SECRET),
     tokenTtlSeconds: int(e.EYE_TOKEN_TTL_SECONDS, DEFAULTS.tokenTtlSeconds, 'EYE_TOKEN_TTL_SECONDS', 1),
@@ -187,19 +258,27 @@ export function loadConfig(
       jsonBodyBytes: int(e.EYE_JSON_BODY_LIMIT, DEFAULTS.jsonBodyBytes, 'EYE_JSON_BODY_LIMIT', 1024),
       imageBytes: int(e.EYE_IMAGE_LIMIT, DEFAULTS.imageBytes, 'EYE_IMAGE_LIMIT', 1024),
       audioBytes: int(e.EYE_AUDIO_LIMIT, DEFAULTS.audioBytes, 'EYE_AUDIO_LIMIT', 1024),
+      drainBytes: int(e.EYE_DRAIN_LIMIT, DEFAULTS.drainBytes, 'EYE_DRAIN_LIMIT'),
     },
+    clockSkewMs: int(e.EYE_CLOCK_SKEW_MS, DEFAULTS.clockSkewMs, 'EYE_CLOCK_SKEW_MS'),
     rateLimit: {
       max: int(e.EYE_RATE_LIMIT_MAX, DEFAULTS.rateLimitMax, 'EYE_RATE_LIMIT_MAX'),
       windowMs: int(e.EYE_RATE_LIMIT_WINDOW_MS, DEFAULTS.rateLimitWindowMs, 'EYE_RATE_LIMIT_WINDOW_MS', 1),
     },
-    demo: bool(e.EYE_DEMO, false),
+    demo,
     autoMigrate: bool(e.EYE_AUTO_MIGRATE, true),
     logLevel: e.LOG_LEVEL || 'info',
     trustProxy: bool(e.TRUST_PROXY, false),
     keepAliveMs: int(e.EYE_KEEP_ALIVE_MS, DEFAULTS.keepAliveMs, 'EYE_KEEP_ALIVE_MS', 1000),
+    ingestGroupCommit: !e.EYE_INGEST_GROUP_COMMIT || e.EYE_INGEST_GROUP_COMMIT === 'auto' ? engineOf(databaseUrl) === 'sqlite' : bool(e.EYE_INGEST_GROUP_COMMIT, true),
     projectRoot: PROJECT_ROOT,
   };
   return { ...config, ...overrides, limits: { ...config.limits, ...overrides.limits }, rateLimit: { ...config.rateLimit, ...overrides.rateLimit } };
+}
+
+/** How the relay opens its database from its configuration. */
+export function dbOptionsOf(c: RelayConfig): DbOptions {
+  return { databaseUrl: c.databaseUrl, pgSchema: c.pgSchema, pgApplicationName: c.pgApplicationName };
 }
 
 function redactUrl(url: string): string {
@@ -218,10 +297,11 @@ export function describeConfig(c: RelayConfig): string {
     `listen        ${c.host}:${c.port}`,
     `public url    ${c.publicUrl}`,
     `database      ${c.dbEngine} ${c.dbEngine === 'postgres' ? redactUrl(c.databaseUrl) : c.databaseUrl}${c.pgSchema ? ` (schema ${c.pgSchema})` : ''}`,
-    `media dir     ${c.mediaDir}`,
+    `media         ${c.mediaStore === 'database' ? 'in the database (media_blobs); uploads staged in ' : 'files in '}${c.mediaDir}`,
     `allowed orig. ${c.allowedOrigins ? c.allowedOrigins.join(', ') : '(unset: any origin on widget routes, none on API-key routes)'}`,
     `token ttl     ${c.tokenTtlSeconds}s, media url ttl ${c.mediaUrlTtlSeconds}s`,
-    `limits        json ${c.limits.jsonBodyBytes} B, image ${c.limits.imageBytes} B, audio ${c.limits.audioBytes} B`,
+    `limits        json ${c.limits.jsonBodyBytes} B, image ${c.limits.imageBytes} B, audio ${c.limits.audioBytes} B, drain ${c.limits.drainBytes} B`,
+    `clock skew    createdAt up to ${c.clockSkewMs} ms ahead`,
     `rate limit    ${c.rateLimit.max ? `${c.rateLimit.max} per ${c.rateLimit.windowMs} ms per session token` : 'off'}`,
     `keep-alive    ${c.keepAliveMs} ms`,
     `demo tenant   ${c.demo ? 'on' : 'off'}`,

@@ -1,4 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DEFAULTS } from './config.js';
+import { STORAGE_RETRY_AFTER_SECONDS, storageFaultOf } from './db/storage-faults.js';
+import { drainRequest } from './drain.js';
 
 /** An error that reaches the client as `status` with body `{ error: code, message }`. */
 export class HttpError extends Error {
@@ -36,14 +39,33 @@ const KNOWN: Record<string, [number, string]> = {
   FST_FILES_LIMIT: [413, 'too_many_files'],
   FST_FIELDS_LIMIT: [413, 'too_many_fields'],
   FST_PROTO_VIOLATION: [400, 'bad_request'],
+  FST_INVALID_JSON_FIELD_ERROR: [400, 'invalid_json'],
   FST_INVALID_MULTIPART_CONTENT_TYPE: [415, 'unsupported_content_type'],
   FST_NO_FORM_DATA: [400, 'bad_request'],
   FST_ERR_RATE_LIMIT: [429, 'rate_limited'],
 };
 
+export interface ErrorResponse {
+  status: number;
+  body: { error: string; message: string };
+  /** Extra response headers (Retry-After on storage faults). */
+  headers?: Record<string, string>;
+}
+
+const STORAGE_FAULT_RESPONSES = {
+  database_unavailable: { status: 503, message: 'the database is unavailable for a moment; retry after the Retry-After delay' },
+  insufficient_storage: { status: 507, message: 'the relay is out of storage space; retry later' },
+} as const;
+
 /** Maps any thrown error to a status + `{ error, message }`; anything unknown is a logged 500. */
-export function toErrorResponse(err: unknown): { status: number; body: { error: string; message: string } } {
+export function toErrorResponse(err: unknown): ErrorResponse {
   if (err instanceof HttpError) return { status: err.statusCode, body: { error: err.code, message: err.message } };
+  // A lost database connection or a full disk: retryable, never a 500 (the request stored nothing).
+  const fault = storageFaultOf(err);
+  if (fault) {
+    const { status, message } = STORAGE_FAULT_RESPONSES[fault];
+    return { status, body: { error: fault, message }, headers: { 'retry-after': String(STORAGE_RETRY_AFTER_SECONDS) } };
+  }
   const e = err as Partial<FastifyError> & { status?: number };
   if (e.validation) return { status: 400, body: { error: 'validation_error', message: e.message ?? 'invalid request' } };
   const known = e.code ? KNOWN[e.code] : undefined;
@@ -62,15 +84,24 @@ export function toErrorResponse(err: unknown): { status: number; body: { error: 
   return { status: 500, body: { error: 'internal_error', message: 'internal server error' } };
 }
 
-export function installErrorHandlers(app: FastifyInstance): void {
-  app.setErrorHandler((err: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const { status, body } = toErrorResponse(err);
-    if (status >= 500) request.log.error({ err }, 'request failed');
+/**
+ * Error and not-found answers for `app`. `drainBytes`: how much of an unread request body is still
+ * read before answering (drain.ts).
+ */
+export function installErrorHandlers(app: FastifyInstance, drainBytes = DEFAULTS.drainBytes): void {
+  app.setErrorHandler(async (err: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const { status, body, headers } = toErrorResponse(err);
+    if (headers) reply.headers(headers);
+    if (status >= 500 && !headers) request.log.error({ err }, 'request failed');
+    else if (status >= 500) request.log.warn({ err: (err as Error).message, status }, 'storage fault');
     else request.log.info({ status, error: body.error }, body.message);
+    // Let a client still uploading finish, so it reads this answer (drain.ts); past the bound, close.
+    if (!(await drainRequest(request.raw, drainBytes))) reply.header('connection', 'close');
     // A rate-limit error keeps the headers the plugin set (Retry-After, x-ratelimit-*).
     return reply.code(status).type('application/json; charset=utf-8').send(body);
   });
-  app.setNotFoundHandler((request, reply) => {
+  app.setNotFoundHandler(async (request, reply) => {
+    if (!(await drainRequest(request.raw, drainBytes))) reply.header('connection', 'close');
     return reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` });
   });
 }

@@ -5,8 +5,19 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ENGINES } from './testing/engines.js';
 import { startTestRelay, type TestRelay } from './testing/harness.js';
-import { flagOf, postFlag, request } from './testing/client.js';
+import { flagOf, postFlag, request, type ApiError } from './testing/client.js';
 import { PROJECT_ROOT } from './config.js';
+
+/** The parts of /openapi.json the test reads. */
+interface OpenApiOperation {
+  requestBody: { content: Record<string, { schema: { required?: string[] } } | undefined> };
+  responses: Record<string, unknown>;
+}
+interface OpenApiDoc {
+  openapi: string;
+  paths: Record<string, Record<string, OpenApiOperation | undefined> | undefined>;
+  components: { securitySchemes: Record<string, unknown> };
+}
 
 for (const engine of ENGINES) {
   describe(`relay server [${engine}]`, () => {
@@ -14,7 +25,7 @@ for (const engine of ENGINES) {
     before(async () => {
       relay = await startTestRelay({ engine, config: { rateLimit: { max: 5, windowMs: 60_000 } } });
     });
-    after(() => relay?.close());
+    after(() => (relay as TestRelay | undefined)?.close()); // unset when `before` failed
 
     it('GET /healthz checks the database', async () => {
       const res = await request(relay, 'GET', '/healthz');
@@ -23,17 +34,17 @@ for (const engine of ENGINES) {
     });
 
     it('/openapi.json describes the public routes with their schemas', async () => {
-      const res = await request(relay, 'GET', '/openapi.json');
+      const res = await request<OpenApiDoc>(relay, 'GET', '/openapi.json');
       assert.equal(res.status, 200);
       const doc = res.body;
       assert.match(doc.openapi, /^3\./);
       for (const p of ['/v1/sessions', '/v1/sessions/{id}', '/v1/sessions/{id}/flags', '/v1/sessions/{id}/token', '/v1/sessions/{id}/status', '/v1/media/{id}', '/healthz']) {
         assert.ok(doc.paths[p], `${p} documented`);
       }
-      const create = doc.paths['/v1/sessions'].post;
-      assert.deepEqual(create.requestBody.content['application/json'].schema.required, ['examId', 'candidateId']);
+      const create = doc.paths['/v1/sessions']!.post!;
+      assert.deepEqual(create.requestBody.content['application/json']!.schema.required, ['examId', 'candidateId']);
       assert.ok(create.responses['201']);
-      const flags = doc.paths['/v1/sessions/{id}/flags'].post;
+      const flags = doc.paths['/v1/sessions/{id}/flags']!.post!;
       assert.ok(flags.requestBody.content['application/json']);
       assert.ok(flags.requestBody.content['multipart/form-data']);
       assert.ok(flags.responses['409']);
@@ -41,7 +52,7 @@ for (const engine of ENGINES) {
     });
 
     it('unknown routes answer 404 JSON', async () => {
-      const res = await request(relay, 'GET', '/nope/../../etc/passwd');
+      const res = await request<ApiError>(relay, 'GET', '/nope/../../etc/passwd');
       assert.equal(res.status, 404);
       assert.equal(res.body.error, 'not_found');
     });
@@ -69,7 +80,7 @@ for (const engine of ENGINES) {
       const statuses: number[] = [];
       for (let i = 0; i < 7; i++) statuses.push((await postFlag(relay, a, flagOf(a, 'TAB_NOT_FOCUS'))).status);
       assert.deepEqual(statuses, [201, 201, 201, 201, 201, 429, 429]);
-      const limited = await postFlag(relay, a, flagOf(a, 'TAB_NOT_FOCUS'));
+      const limited = await postFlag<ApiError>(relay, a, flagOf(a, 'TAB_NOT_FOCUS'));
       assert.equal(limited.body.error, 'rate_limited');
       assert.ok(Number(limited.headers.get('retry-after')) > 0);
       assert.equal((await postFlag(relay, b, flagOf(b, 'TAB_NOT_FOCUS'))).status, 201);
@@ -84,7 +95,7 @@ describe('relay server: CORS with ALLOWED_ORIGINS', () => {
   before(async () => {
     relay = await startTestRelay({ engine: 'sqlite', config: { allowedOrigins: ['https://lms.example.edu'] } });
   });
-  after(() => relay?.close());
+  after(() => (relay as TestRelay | undefined)?.close()); // unset when `before` failed
 
   it('answers only the listed origins, on every route', async () => {
     const s = await relay.createSession();
@@ -111,7 +122,7 @@ describe('relay assets', () => {
     relay = await startTestRelay({ engine: 'sqlite', config: { projectRoot: root } });
   });
   after(async () => {
-    await relay?.close();
+    await (relay as TestRelay | undefined)?.close(); // unset when `before` failed
     await rm(root, { recursive: true, force: true });
   });
 
@@ -138,7 +149,7 @@ describe('relay assets', () => {
   });
 
   it('says clearly when the face model is not built, and never leaves the asset folders', async () => {
-    let res = await request(relay, 'GET', '/assets/mediapipe/face_detector.tflite');
+    let res = await request<ApiError>(relay, 'GET', '/assets/mediapipe/face_detector.tflite');
     assert.equal(res.status, 404);
     assert.equal(res.body.error, 'asset_not_built');
     assert.match(res.body.message, /build:model/);
@@ -158,6 +169,27 @@ describe('relay assets', () => {
     assert.equal(res.headers.get('content-type'), 'application/octet-stream');
     assert.equal(res.headers.get('cache-control'), 'public, max-age=86400');
     assert.ok(Buffer.from(await res.arrayBuffer()).equals(model));
+  });
+
+  it('serves the identity model (manifest + weights) from the project, and nothing else of its package', async () => {
+    const real = await startTestRelay({ engine: 'sqlite', config: { projectRoot: PROJECT_ROOT } });
+    try {
+      const manifest = await fetch(`${real.url}/assets/mediapipe/identity/face_recognition_model-weights_manifest.json`);
+      assert.equal(manifest.status, 200);
+      assert.equal(manifest.headers.get('content-type'), 'application/json; charset=utf-8');
+      const paths = ((await manifest.json()) as { paths: string[] }[]).flatMap((g) => g.paths);
+      assert.deepEqual(paths, ['face_recognition_model.bin']);
+      const weights = await fetch(`${real.url}/assets/mediapipe/identity/face_recognition_model.bin`);
+      assert.equal(weights.status, 200);
+      const onDisk = await readFile(join(PROJECT_ROOT, 'node_modules/@vladmandic/face-api/model/face_recognition_model.bin'));
+      assert.ok(Buffer.from(await weights.arrayBuffer()).equals(onDisk));
+      for (const other of ['age_gender_model.bin', 'ssd_mobilenetv1_model.bin', '..%2F..%2Fpackage.json']) {
+        const res = await fetch(`${real.url}/assets/mediapipe/identity/${other}`);
+        assert.equal(res.status, 404, other);
+      }
+    } finally {
+      await real.close();
+    }
   });
 
   it('serves the real MediaPipe wasm from the project', async () => {
@@ -184,9 +216,13 @@ describe('relay server keep-alive', () => {
       const socket = connect(Number(new URL(relay.url).port), '127.0.0.1');
       let received = '';
       let answeredAt = 0;
-      const closedAt = new Promise<number>((resolve) => socket.on('close', () => resolve(Date.now())));
-      socket.on('data', (d) => {
-        received += d;
+      const closedAt = new Promise<number>((resolve) => {
+        socket.on('close', () => {
+          resolve(Date.now());
+        });
+      });
+      socket.on('data', (d: Buffer) => {
+        received += d.toString();
         if (!answeredAt && received.includes('"status":"ok"')) answeredAt = Date.now();
       });
       socket.write('GET /healthz HTTP/1.1\r\nHost: relay\r\nConnection: keep-alive\r\n\r\n');

@@ -5,16 +5,22 @@ import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Kysely } from 'kysely';
 import './app-types.js';
-import { loadConfig, type RelayConfig } from './config.js';
+import { dbOptionsOf, loadConfig, type RelayConfig } from './config.js';
 import { openDatabase, type DbEngine } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import type { Database } from './db/schema.js';
 import { installErrorHandlers } from './errors.js';
-import { MediaStore } from './media/store.js';
+import { redactingLogger } from './log-redaction.js';
+import { requestLogController } from './request-logging.js';
+import { mediaStorePlugin } from './media/plugin.js';
+import { databasePlugin } from './db/plugin.js';
+import { authPlugin } from './auth.js';
 import { routes } from './routes/index.js';
 import { ensureDemoTenant } from './tenants.js';
+import { installJsonBodyParser, JSON_MAX_DEPTH } from './json-body.js';
 import { installStrictValidation } from './validation.js';
-import { installWebhookEngine, type WebhookEngineOptions } from './webhooks/engine.js';
+import { webhookEnginePlugin, type WebhookEngineOptions } from './webhooks/engine.js';
+import { openapiOptions } from './openapi/document.js';
 
 export interface BuildServerOptions {
   /** Full configuration; default: loadConfig() from the environment. */
@@ -31,7 +37,7 @@ export interface BuildServerOptions {
  * Origins for CORS. Widget routes carry a session token or a signed URL and never cookies, so with
  * ALLOWED_ORIGINS unset they answer any origin; API-key routes then answer none (server-to-server).
  */
-const WIDGET_ROUTE = /^\/(assets\/|v1\/media\/|v1\/sessions\/[^/?]+\/(flags|token)(\?|$)|v1\/speedtest|healthz)/;
+const WIDGET_ROUTE = /^\/(assets\/|v1\/media\/|v1\/reports\/|console\/assets\/|v1\/sessions\/[^/?]+\/(flags|token)(\?|$)|v1\/speedtest|healthz)/;
 
 export function isWidgetRoute(url: string): boolean {
   return WIDGET_ROUTE.test(url);
@@ -40,7 +46,7 @@ export function isWidgetRoute(url: string): boolean {
 /** Builds the relay (not listening). `app.close()` closes the database too. */
 export async function buildServer(opts: BuildServerOptions = {}): Promise<FastifyInstance> {
   const config = opts.config ?? loadConfig();
-  const { db, engine } = opts.db ?? openDatabase({ databaseUrl: config.databaseUrl, pgSchema: config.pgSchema });
+  const { db, engine } = opts.db ?? openDatabase(dbOptionsOf(config));
   try {
     if (config.autoMigrate) await migrateToLatest(db);
     if (config.demo) await ensureDemoTenant(db);
@@ -48,25 +54,21 @@ export async function buildServer(opts: BuildServerOptions = {}): Promise<Fastif
     await db.destroy();
     throw err;
   }
-  const mediaStore = new MediaStore(config.mediaDir);
-  await mediaStore.init();
 
   const app = Fastify({
-    logger: opts.logger ?? { level: config.logLevel },
+    logger: redactingLogger(opts.logger ?? { level: config.logLevel }),
     bodyLimit: config.limits.jsonBodyBytes,
     trustProxy: config.trustProxy,
     keepAliveTimeout: config.keepAliveMs,
     return503OnClosing: true,
+    logController: requestLogController(config.logLevel),
   });
   installStrictValidation(app);
-  app.decorate('db', db);
-  app.decorate('dbEngine', engine);
+  installJsonBodyParser(app);
   app.decorate('relayConfig', config);
-  app.decorate('mediaStore', mediaStore);
-  app.addHook('onClose', async () => {
-    await db.destroy();
-  });
-  installErrorHandlers(app);
+  await app.register(databasePlugin, { db, engine });
+  await app.register(mediaStorePlugin);
+  installErrorHandlers(app, config.limits.drainBytes);
 
   await app.register(cors, {
     delegator: (req, cb) => {
@@ -75,7 +77,7 @@ export async function buildServer(opts: BuildServerOptions = {}): Promise<Fastif
       let allow: boolean;
       if (!origin) allow = false;
       else if (list) allow = list.includes('*') || list.includes(origin);
-      else allow = isWidgetRoute(req.url ?? '');
+      else allow = isWidgetRoute(req.url);
       cb(null, {
         origin: allow,
         credentials: false,
@@ -98,36 +100,47 @@ export async function buildServer(opts: BuildServerOptions = {}): Promise<Fastif
       headerPairs: 100,
     },
   });
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: {
+  await app.register(
+    swagger,
+    openapiOptions(
+      config.publicUrl,
+      {
         title: 'Eye relay',
         version: '1',
         description:
           'Sessions, flags and media of the Eye proctoring widget. API-key routes: `Authorization: Bearer <api key>` or `X-Api-Key`. ' +
-          'Widget routes: `Authorization: Bearer <session token>` from POST /v1/sessions. Errors: `{ error, message }`.',
+          'Widget routes: `Authorization: Bearer <session token>` from POST /v1/sessions. Errors: `{ error, message }`. ' +
+          'Authentication comes first: a request without valid credentials gets 401 whatever its body. ' +
+          `JSON bodies (and JSON fields of multipart bodies): at most EYE_JSON_BODY_LIMIT bytes (default 256 KiB; 413 payload_too_large), ` +
+          `objects/arrays nested at most ${JSON_MAX_DEPTH} levels (400 json_too_deep), no \`__proto__\` key and no \`constructor\` key holding a \`prototype\` (400 forbidden_json_key). ` +
+          'A refused oversized body is read to its end (up to EYE_DRAIN_LIMIT, default 64 MiB) before the answer, so a client still uploading receives it.',
       },
-      components: {
-        securitySchemes: {
-          apiKey: { type: 'http', scheme: 'bearer', description: 'Tenant API key' },
-          apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
-          sessionToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Short-lived session token' },
-        },
+      {
+        apiKey: { type: 'http', scheme: 'bearer', description: 'Tenant API key' },
+        apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+        sessionToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Short-lived session token' },
+        reportToken: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Read-only report token (POST /v1/sessions/{id}/report-token)' },
       },
-    },
-  });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+    ),
+  );
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
-  installWebhookEngine(app, opts.webhooks);
-  for (const plugin of routes) await app.register(plugin);
+  await app.register(webhookEnginePlugin, opts.webhooks ?? {});
+  await app.register(authPlugin);
+  for (const { plugin, prefix } of routes) await app.register(plugin, { prefix });
   return app;
 }
 
-/** Starts a relay from `config`, prints where it listens, and closes it cleanly on SIGTERM / SIGINT. */
-export async function serve(config: RelayConfig): Promise<FastifyInstance> {
-  const app = await buildServer({ config });
-  await app.listen({ port: config.port, host: config.host });
+/**
+ * Starts a relay from `config`, prints where it listens, and closes it cleanly on SIGTERM / SIGINT.
+ * `deliveryOnly` (`eye-relay worker`): no HTTP listener, only the webhook delivery worker and the
+ * retention job, so deliveries run on their own event loop (and core) beside relays started with
+ * EYE_WEBHOOK_WORKER=0; on PostgreSQL it is woken by NOTIFY at each commit.
+ */
+export async function serve(config: RelayConfig, opts: { deliveryOnly?: boolean } = {}): Promise<FastifyInstance> {
+  const app = await buildServer({ config, ...(opts.deliveryOnly ? { webhooks: { worker: true } } : {}) });
+  if (opts.deliveryOnly) await app.ready();
+  else await app.listen({ port: config.port, host: config.host });
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
@@ -137,13 +150,13 @@ export async function serve(config: RelayConfig): Promise<FastifyInstance> {
     force.unref();
     app.close().then(
       () => process.exit(0),
-      (err) => {
+      (err: unknown) => {
         app.log.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => { shutdown('SIGTERM'); });
+  process.once('SIGINT', () => { shutdown('SIGINT'); });
   return app;
 }

@@ -1,6 +1,7 @@
 /** Session tokens: the verified-token cache must never outlive a token or cross secrets. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { useClock } from './clock.js';
 import { signSessionToken, verifySessionToken } from './tokens.js';
 
 const SECRET = 'a'.repeat(40);
@@ -15,12 +16,17 @@ async function refusal(p: Promise<unknown>): Promise<string> {
   return 'accepted';
 }
 
-test('a cached token is refused once it expires', async () => {
-  const { token } = await signSessionToken(SECRET, CLAIMS, 1);
+test('a cached token is refused once it expires', async (t) => {
+  // The relay's clock, held still: a real 1 s token could expire between signing and the first check on a loaded machine.
+  let time = Date.UTC(2026, 11, 1, 12, 0, 0);
+  const previous = useClock({ now: () => time });
+  t.after(() => useClock(previous));
+  const { token } = await signSessionToken(SECRET, CLAIMS, 60);
   const first = await verifySessionToken(SECRET, token);
   assert.deepEqual({ ...first, exp: 0 }, { ...CLAIMS, exp: 0 });
+  time += 59_000;
   assert.deepEqual(await verifySessionToken(SECRET, token), first, 'second check (cached) gives the same claims');
-  await new Promise((r) => setTimeout(r, 2100));
+  time += 1_000;
   assert.equal(await refusal(verifySessionToken(SECRET, token)), 'token_expired');
 });
 

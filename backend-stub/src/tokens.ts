@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { httpError } from './errors.js';
+import { now as clockNow } from './clock.js';
 
 /** Claims of a session token: one tenant, exam, candidate and session. */
 export interface SessionClaims {
@@ -16,26 +17,39 @@ const ISSUER = 'eye-relay';
 const AUDIENCE = 'eye-widget';
 
 /** Separate keys per purpose, derived from the one relay secret. */
-export function deriveKey(secret: string, purpose: 'session-token' | 'media-url'): Uint8Array {
+export function deriveKey(secret: string, purpose: 'session-token' | 'media-url' | 'console-csrf' | 'report-token'): Uint8Array {
   return new Uint8Array(createHmac('sha256', secret).update(`eye:${purpose}`).digest());
+}
+
+/** An HS256 JWT from the relay (issuer eye-relay) for `audience`, about `subject`, expiring in ttlSeconds. */
+export async function signRelayJwt(
+  key: Uint8Array,
+  audience: string,
+  subject: string,
+  payload: Record<string, unknown>,
+  ttlSeconds: number,
+  now = clockNow(),
+): Promise<{ token: string; expiresAt: string }> {
+  const exp = Math.floor(now / 1000) + ttlSeconds;
+  const token = await new SignJWT(payload)
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(subject)
+    .setIssuer(ISSUER)
+    .setAudience(audience)
+    .setIssuedAt(Math.floor(now / 1000))
+    .setExpirationTime(exp)
+    .sign(key);
+  return { token, expiresAt: new Date(exp * 1000).toISOString() };
 }
 
 export async function signSessionToken(
   secret: string,
   claims: Omit<SessionClaims, 'exp'>,
   ttlSeconds: number,
-  now = Date.now(),
+  now = clockNow(),
 ): Promise<{ token: string; expiresAt: string }> {
-  const exp = Math.floor(now / 1000) + ttlSeconds;
-  const token = await new SignJWT({ tid: claims.tenantId, exam: claims.examId, cand: claims.candidateId })
-    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
-    .setSubject(claims.sessionId)
-    .setIssuer(ISSUER)
-    .setAudience(AUDIENCE)
-    .setIssuedAt(Math.floor(now / 1000))
-    .setExpirationTime(exp)
-    .sign(deriveKey(secret, 'session-token'));
-  return { token, expiresAt: new Date(exp * 1000).toISOString() };
+  const payload = { tid: claims.tenantId, exam: claims.examId, cand: claims.candidateId };
+  return signRelayJwt(deriveKey(secret, 'session-token'), AUDIENCE, claims.sessionId, payload, ttlSeconds, now);
 }
 
 /**
@@ -50,7 +64,7 @@ const VERIFIED_MAX = 20_000;
 function cachedClaims(secret: string, token: string): SessionClaims | null {
   const hit = verified.get(token);
   if (!hit || hit.secret !== secret) return null;
-  if (hit.claims.exp <= Math.floor(Date.now() / 1000)) {
+  if (hit.claims.exp <= Math.floor(clockNow() / 1000)) {
     verified.delete(token);
     throw httpError(401, 'token_expired', 'session token has expired');
   }
@@ -58,7 +72,8 @@ function cachedClaims(secret: string, token: string): SessionClaims | null {
 }
 
 function remember(secret: string, token: string, claims: SessionClaims): void {
-  if (verified.size >= VERIFIED_MAX) verified.delete(verified.keys().next().value!);
+  const oldest = verified.keys().next();
+  if (verified.size >= VERIFIED_MAX && !oldest.done) verified.delete(oldest.value);
   verified.set(token, { secret, claims });
 }
 
@@ -78,6 +93,8 @@ async function verifyUncached(secret: string, token: string): Promise<SessionCla
       issuer: ISSUER,
       audience: AUDIENCE,
       requiredClaims: ['sub', 'exp'],
+      // Expiry on the relay's clock; a token issued "in the future" (the clock jumped back since) is fine.
+      currentDate: new Date(clockNow()),
     });
     const { sub, tid, exam, cand, exp } = payload as Record<string, unknown>;
     if (typeof sub !== 'string' || typeof tid !== 'string' || typeof exam !== 'string' || typeof cand !== 'string' || typeof exp !== 'number') {

@@ -16,7 +16,9 @@ export async function cameraJpeg(targetBytes = 40 * 1024): Promise<Buffer> {
         const c = document.createElement('canvas');
         c.width = 640;
         c.height = 480;
-        c.getContext('2d')!.drawImage(img, 0, 0, 640, 480);
+        const ctx = c.getContext('2d');
+        if (!ctx) throw new Error('canvas 2d context unavailable');
+        ctx.drawImage(img, 0, 0, 640, 480);
         // Binary search on quality for the size closest to the target.
         let lo = 0.05;
         let hi = 1;

@@ -20,7 +20,7 @@ export async function createSession(url: string, apiKey: string, examId = 'bench
 
 /** Creates `n` sessions, `parallel` at a time. */
 export async function createSessions(url: string, apiKey: string, n: number, parallel = 16, agent?: http.Agent): Promise<Session[]> {
-  const out: Session[] = new Array(n);
+  const out = new Array<Session>(n);
   let i = 0;
   await Promise.all(
     Array.from({ length: parallel }, async () => {

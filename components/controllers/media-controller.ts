@@ -1,20 +1,22 @@
 import { ContextProvider } from '@lit/context';
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { acquireMedia, releaseMedia, type AcquiredMedia, type MediaRequest } from '../../src/media/acquire.js';
+import { CancelScope } from '../../src/cancel-scope.js';
 import { mediaStreamContext } from './contexts.js';
+import { whenLeft } from './when-left.js';
 
 /**
  * Owns the camera/microphone for its host: acquires once, shares the stream through
- * `mediaStreamContext`, stops owned tracks on release and when the host leaves the DOM.
+ * `mediaStreamContext`, stops owned tracks on release and when the host leaves the DOM (not on a move).
  * An injected stream is shared but never stopped (its owner stops it).
  */
 export class MediaController implements ReactiveController {
   #acquired: AcquiredMedia | null = null;
-  /** Bumped on every release so an acquisition that finishes after `release()` is discarded. */
-  #generation = 0;
+  /** Cancelled on every release so an acquisition that finishes after `release()` is discarded. */
+  readonly #acquisitions = new CancelScope();
   readonly #provider: ContextProvider<typeof mediaStreamContext>;
 
-  constructor(host: ReactiveControllerHost & HTMLElement) {
+  constructor(private readonly host: ReactiveControllerHost & HTMLElement) {
     host.addController(this);
     this.#provider = new ContextProvider(host, { context: mediaStreamContext, initialValue: null });
   }
@@ -35,9 +37,9 @@ export class MediaController implements ReactiveController {
   async acquire(request: MediaRequest, injected?: MediaStream | null): Promise<MediaStream | null> {
     this.release();
     if (!injected && !request.camera && !request.microphone) return null;
-    const generation = this.#generation;
+    const signal = this.#acquisitions.signal;
     const acquired = await acquireMedia(request, injected);
-    if (generation !== this.#generation) {
+    if (signal.aborted) {
       releaseMedia(acquired);
       return null;
     }
@@ -47,7 +49,7 @@ export class MediaController implements ReactiveController {
   }
 
   release(): void {
-    this.#generation += 1;
+    this.#acquisitions.cancel();
     releaseMedia(this.#acquired);
     this.#acquired = null;
     this.#provider.setValue(null);
@@ -56,6 +58,6 @@ export class MediaController implements ReactiveController {
   hostConnected(): void {}
 
   hostDisconnected(): void {
-    this.release();
+    whenLeft(this.host, () => { this.release(); });
   }
 }

@@ -23,7 +23,7 @@ function ticking(state: { active: number }): Detector {
     new Observable<EyeEmission>((sub) => {
       state.active++;
       const s = interval(10)
-        .pipe(map(() => ({ type: EyeEvent.DEVTOOLS_OPEN, payload: c.flag(EyeEvent.DEVTOOLS_OPEN) }) as EyeEmission))
+        .pipe(map((): EyeEmission => ({ type: EyeEvent.DEVTOOLS_OPEN, payload: c.flag(EyeEvent.DEVTOOLS_OPEN) })))
         .subscribe(sub);
       return () => {
         state.active--;
@@ -63,7 +63,23 @@ describe('MonitoringController', () => {
     host.monitoring.start([ticking(state), ticking(state)], ctx);
     expect(state.active).to.equal(2);
     host.remove();
+    await new Promise((r) => setTimeout(r, 0)); // leaving is decided at the end of the task
     expect(state.active).to.equal(0);
     expect(host.monitoring.running).to.equal(false);
+  });
+
+  it('keeps the detectors running when the host is moved (remove + append in the same task)', async () => {
+    const host = await fixture<MonitorHost>(html`<eye-monitor-host></eye-monitor-host>`);
+    const state = { active: 0 };
+    host.monitoring.start([ticking(state), ticking(state)], ctx);
+    const elsewhere = document.createElement('div');
+    document.body.append(elsewhere);
+    host.remove();
+    elsewhere.append(host);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(state.active).to.equal(2);
+    expect(host.monitoring.running).to.equal(true);
+    host.monitoring.stop();
+    elsewhere.remove();
   });
 });

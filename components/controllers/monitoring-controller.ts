@@ -2,17 +2,18 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { EMPTY, catchError, defer, merge, type Subscription } from 'rxjs';
 import type { EyeEventBus } from '../../src/event-bus.js';
 import type { Detector, DetectorContext } from '../../src/detectors/types.js';
+import { whenLeft } from './when-left.js';
 
 /**
  * Runs the detectors: `start()` subscribes every detector and forwards its events to the bus,
  * `stop()` unsubscribes them all (each detector releases its listeners, timers, audio graphs).
- * Leaving the DOM stops them too. One failing detector is logged and dropped; the others go on.
+ * Leaving the DOM stops them too (moving the host does not). One failing detector is logged and dropped; the others go on.
  */
 export class MonitoringController implements ReactiveController {
   #subscription: Subscription | null = null;
 
   constructor(
-    host: ReactiveControllerHost,
+    private readonly host: ReactiveControllerHost & { readonly isConnected: boolean },
     private readonly bus: EyeEventBus,
   ) {
     host.addController(this);
@@ -32,7 +33,7 @@ export class MonitoringController implements ReactiveController {
         }),
       ),
     );
-    this.#subscription = merge(...streams).subscribe((emission) => this.bus.push(emission));
+    this.#subscription = merge(...streams).subscribe((emission) => { this.bus.push(emission); });
   }
 
   stop(): void {
@@ -43,6 +44,6 @@ export class MonitoringController implements ReactiveController {
   hostConnected(): void {}
 
   hostDisconnected(): void {
-    this.stop();
+    whenLeft(this.host, () => { this.stop(); });
   }
 }

@@ -4,6 +4,8 @@ export const styles = css`
   :host {
     display: inline-block;
     width: var(--eye-preview-width, 320px);
+    /* Never wider than its container (a 320 px phone). */
+    max-width: 100%;
     font-family: var(--eye-font-family, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
     color: var(--eye-fg, #1f2328);
     --_box: var(--eye-face-box-color, #2da44e);

@@ -12,7 +12,7 @@ const ASSETS = `${location.origin}/assets/mediapipe`;
 function paintedPixels(canvas: HTMLCanvasElement): number {
   const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
   let n = 0;
-  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) n++;
+  for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) n++;
   return n;
 }
 
@@ -42,11 +42,11 @@ describe('<eye-camera-preview>', function () {
     const video = el.shadowRoot!.querySelector('video')!;
     expect(video.srcObject).to.equal(camera.stream);
     expect(getComputedStyle(video).transform).to.equal('matrix(-1, 0, 0, 1, 0, 0)');
-    const { detail } = await oneEvent(el, 'eye-preview-faces');
+    const { detail } = await oneEvent<CustomEvent<{ faceCount: number }>>(el, 'eye-preview-faces');
     expect(detail.faceCount).to.equal(1);
     await el.updateComplete;
     expect(el.faceState).to.equal('one');
-    expect(el.shadowRoot!.querySelector('[part="caption"]')!.textContent).to.equal('Face visible');
+    expect(el.shadowRoot!.querySelector('[part="caption"]')!.textContent).to.equal('Your face is visible');
     const overlay = el.shadowRoot!.querySelector('canvas')!;
     expect([overlay.width, overlay.height]).to.deep.equal([640, 480]);
     expect(paintedPixels(overlay), 'a box is drawn').to.be.greaterThan(500);
@@ -57,7 +57,7 @@ describe('<eye-camera-preview>', function () {
     expect(paintedPixels(overlay)).to.equal(0);
     const caption = el.shadowRoot!.querySelector('[part="caption"]')!;
     expect(caption.getAttribute('role')).to.equal('status');
-    expect(caption.textContent).to.match(/No face visible/);
+    expect(caption.textContent).to.match(/Your face is not visible/);
   });
 
   it('flags several faces', async () => {
@@ -72,7 +72,7 @@ describe('<eye-camera-preview>', function () {
   it('inside <eye-proctor>: shows the widget stream, shares its detection and the widget raises FACE_ABSENCE', async () => {
     camera = await fakeCamera('single-face');
     const proctor = await fixture<EyeProctor>(html`
-      <eye-proctor .mediaStream=${camera.stream}><eye-camera-preview></eye-camera-preview></eye-proctor>
+      <eye-proctor consent="external" .mediaStream=${camera.stream}><eye-camera-preview></eye-camera-preview></eye-proctor>
     `);
     const el = proctor.querySelector('eye-camera-preview')!;
     await proctor.init({

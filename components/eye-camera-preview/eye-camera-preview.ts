@@ -1,22 +1,24 @@
 import { ContextConsumer } from '@lit/context';
-import { LitElement, html, type PropertyValues } from 'lit';
+import { LitElement, html } from 'lit';
 import { property, query } from 'lit/decorators.js';
 import type { EyeConfig } from '../../src/config.js';
+import type { MessageKey } from '../../src/i18n/localize.js';
 import { faceDetectionOptions, type FaceFrame } from '../../src/vision/face-detection-service.js';
 import { configContext, mediaStreamContext } from '../controllers/contexts.js';
 import { FaceDetectionController } from '../controllers/face-detection-controller.js';
+import { LocaleController } from '../controllers/locale-controller.js';
 import { styles } from './eye-camera-preview.styles.js';
 
 export type PreviewFaceState = 'off' | 'live' | 'starting' | 'one' | 'none' | 'many' | 'unavailable';
 
-const CAPTIONS: Record<PreviewFaceState, string> = {
-  off: 'Camera is off',
-  live: 'Camera is on',
-  starting: 'Starting face detection…',
-  one: 'Face visible',
-  none: 'No face visible: please look at the screen',
-  many: 'More than one face visible',
-  unavailable: 'Face detection unavailable',
+const CAPTIONS: Record<PreviewFaceState, MessageKey> = {
+  off: 'preview.off',
+  live: 'preview.live',
+  starting: 'preview.starting',
+  one: 'preview.one',
+  none: 'preview.none',
+  many: 'preview.many',
+  unavailable: 'preview.unavailable',
 };
 
 /**
@@ -30,7 +32,8 @@ const CAPTIONS: Record<PreviewFaceState, string> = {
  *
  * @summary Mirrored camera preview with face boxes.
  *
- * @attr label - Accessible name of the preview (default "Camera preview").
+ * @attr label - Accessible name of the preview (default: "Camera preview" in the element's language).
+ * @attr locale - Language of the caption (BCP 47); default: nearest `lang`, else `<html lang>`.
  * @attr assets-base-url - MediaPipe assets base URL when used outside `<eye-proctor>`.
  * @attr no-boxes - Show the video without face detection.
  * @attr unmirrored - Show the camera as it is, not mirrored.
@@ -53,19 +56,22 @@ export class EyeCameraPreview extends LitElement {
 
   /** The camera stream to show. Overrides the `<eye-proctor>` stream when set. */
   @property({ attribute: false }) stream: MediaStream | null = null;
-  @property() label = 'Camera preview';
+  @property() label = '';
+  @property() locale = '';
   @property({ attribute: 'assets-base-url' }) assetsBaseUrl: string | null = null;
   @property({ type: Boolean, attribute: 'no-boxes' }) noBoxes = false;
   @property({ type: Boolean, reflect: true }) unmirrored = false;
   /** What the preview currently shows (also reflected as the `face-state` attribute). */
   @property({ reflect: true, attribute: 'face-state' }) faceState: PreviewFaceState = 'off';
 
-  @query('video') private video!: HTMLVideoElement;
-  @query('canvas') private overlay!: HTMLCanvasElement;
+  /** Null until the first render. */
+  @query('video') private video?: HTMLVideoElement | null;
+  @query('canvas') private overlay?: HTMLCanvasElement | null;
 
   #contextStream: MediaStream | null = null;
   #contextConfig: EyeConfig | null = null;
-  readonly #faces = new FaceDetectionController(this, (frame) => this.#onFrame(frame));
+  readonly #faces = new FaceDetectionController(this, (frame) => { this.#onFrame(frame); });
+  readonly #locale = new LocaleController(this);
 
   constructor() {
     super();
@@ -97,7 +103,9 @@ export class EyeCameraPreview extends LitElement {
     return this.#faces.frame;
   }
 
-  protected override willUpdate(_changed: PropertyValues): void {
+  protected override willUpdate(): void {
+    // Own `locale` first, then the <eye-proctor> config's, then `lang` attributes.
+    this.#locale.override = this.locale ? null : (this.#contextConfig?.locale ?? null);
     const stream = this.activeStream;
     const hasVideo = !!stream?.getVideoTracks().length;
     const options = this.noBoxes || !hasVideo ? null : this.#detectionOptions();
@@ -108,18 +116,25 @@ export class EyeCameraPreview extends LitElement {
   protected override updated(): void {
     const stream = this.activeStream;
     const videoStream = stream?.getVideoTracks().length ? stream : null;
-    if (this.video.srcObject !== videoStream) {
-      this.video.srcObject = videoStream;
-      if (videoStream) this.video.play().catch(() => {});
+    const video = this.video; // always rendered, so present in updated()
+    if (video && video.srcObject !== videoStream) {
+      video.srcObject = videoStream;
+      if (videoStream) video.play().catch(() => {});
     }
     if (!this.#faces.frame) this.#clearOverlay();
   }
 
+  /** Also waits for the candidate's language when its texts are still loading (see LocaleController). */
+  protected override async getUpdateComplete(): Promise<boolean> {
+    return this.#locale.settled(await super.getUpdateComplete());
+  }
+
   override render() {
-    const caption = CAPTIONS[this.faceState];
+    const tr = this.#locale.tr;
+    const caption = tr.t(CAPTIONS[this.faceState]);
     const warning = this.faceState === 'none' || this.faceState === 'many' || this.faceState === 'unavailable';
     return html`
-      <div part="base" class="base" role="group" aria-label=${this.label}>
+      <div part="base" class="base" role="group" aria-label=${this.label || tr.t('preview.label')} lang=${tr.tag} dir=${tr.dir}>
         <div part="frame" class="frame">
           <video part="video" muted playsinline autoplay aria-hidden="true"></video>
           <canvas part="overlay" aria-hidden="true"></canvas>

@@ -4,7 +4,7 @@ export const styles = css`
   :host {
     display: block;
     font-family: var(--eye-font-family, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);
-    --_radius: var(--eye-radius, 999px);
+    --_radius: var(--eye-radius, 14px);
     --_bg: var(--eye-status-bg, #ffffff);
     --_fg: var(--eye-status-fg, #1f2328);
     --_border: var(--eye-status-border, #d0d7de);
@@ -22,11 +22,13 @@ export const styles = css`
   .status {
     --_state: var(--_off);
     display: inline-flex;
+    flex-wrap: wrap;
     align-items: center;
     gap: 0.5em;
     max-width: 100%;
     box-sizing: border-box;
-    padding: 0.3em 0.8em 0.3em 0.55em;
+    padding-block: 0.3em;
+    padding-inline: 0.55em 0.8em;
     border: 1px solid var(--_border);
     border-radius: var(--_radius);
     background: var(--_bg);
@@ -73,23 +75,32 @@ export const styles = css`
     white-space: nowrap;
   }
 
-  .warning {
+  /* Warnings wrap rather than being cut off: the candidate must be able to read all of it at 320 px. */
+  .warning,
+  .identity-status,
+  .relay-status {
     min-width: 0;
-    overflow: hidden;
-    text-overflow: ellipsis;
-    white-space: nowrap;
-    padding-left: 0.6em;
-    border-left: 1px solid var(--_border);
+    flex: 1 1 12em;
+    overflow-wrap: anywhere;
+    padding-inline-start: 0.6em;
+    border-inline-start: 1px solid var(--_border);
+  }
+  .warning {
     color: var(--_warning);
   }
   .warning time {
-    margin-left: 0.35em;
+    margin-inline-start: 0.35em;
     color: var(--_fg);
     font-variant-numeric: tabular-nums;
   }
 
+  eye-consent {
+    margin-block: 0.75rem;
+  }
+
   .prompt {
-    max-width: 26rem;
+    max-width: min(26rem, calc(100vw - 2rem));
+    box-sizing: border-box;
     padding: 1.5rem;
     border: none;
     border-radius: 12px;

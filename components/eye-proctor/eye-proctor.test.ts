@@ -7,6 +7,7 @@ import { EyeConfigError, type EyeConfig } from '../../src/config.js';
 import { EyeEvent, type EyeEmission, type FlagData } from '../../src/events.js';
 import { configContext, eventSinkContext, eventsContext, mediaStreamContext } from '../controllers/contexts.js';
 import './define.js';
+import type { EyeConsent } from '../eye-consent/eye-consent.js';
 import type { EyeProctor } from './eye-proctor.js';
 
 const IDS = { examId: 'exam-1', candidateId: 'cand-1' };
@@ -32,7 +33,7 @@ function record(el: EyeProctor) {
   };
 }
 
-/** Test element that consumes every service <eye-proctor> provides. */
+/** Test element that consumes every service <eye-proctor consent="external"> provides. */
 class ContextProbe extends LitElement {
   stream: MediaStream | null | undefined = undefined;
   config: EyeConfig | null | undefined = undefined;
@@ -50,7 +51,7 @@ customElements.define('eye-context-probe', ContextProbe);
 
 describe('<eye-proctor>', () => {
   it('delivers SET_CONFIG, STARTED, END_PROCTORING in order to on(), events$ and DOM listeners', async () => {
-    const el = await fixture<EyeProctor>(html`<eye-proctor></eye-proctor>`);
+    const el = await fixture<EyeProctor>(html`<eye-proctor consent="external"></eye-proctor>`);
     const rec = record(el);
     const seen: string[] = [];
     el.on(EyeEvent.SET_CONFIG, (p) => seen.push(`SET_CONFIG:${(p.config as unknown as EyeConfig).examId}`));
@@ -63,7 +64,7 @@ describe('<eye-proctor>', () => {
     rec.stop();
 
     expect(seen).to.deep.equal(['SET_CONFIG:exam-1', 'STARTED', 'END_PROCTORING']);
-    expect(rec.types()).to.deep.equal([EyeEvent.SET_CONFIG, EyeEvent.STARTED, EyeEvent.END_PROCTORING]);
+    expect(rec.types()).to.deep.equal([EyeEvent.SET_CONFIG, EyeEvent.CONSENT_GIVEN, EyeEvent.STARTED, EyeEvent.END_PROCTORING]);
     expect(rec.dom.map((d) => d.type)).to.deep.equal(rec.types());
     for (const d of rec.dom) expect(d.bubbles && d.composed, d.type).to.equal(true);
     const setConfig = rec.dom[0]!.detail as { config: EyeConfig };
@@ -73,11 +74,11 @@ describe('<eye-proctor>', () => {
   });
 
   it('types DOM events by name: detail is the payload (compile-time HTMLElementEventMap/DocumentEventMap)', async () => {
-    const el = await fixture<EyeProctor>(html`<eye-proctor exam-id="e" candidate-id="c"></eye-proctor>`);
+    const el = await fixture<EyeProctor>(html`<eye-proctor consent="external" exam-id="e" candidate-id="c"></eye-proctor>`);
     let examId = '';
     let fromDocument = false;
     el.addEventListener('SET_CONFIG', (e) => (examId = e.detail.config['examId'] as string));
-    const onDoc = (e: CustomEvent<{ config: Record<string, unknown> }>) => (fromDocument = e.detail.config !== undefined);
+    const onDoc = (e: CustomEvent<{ config?: Record<string, unknown> }>) => (fromDocument = e.detail.config !== undefined);
     document.addEventListener(EyeEvent.SET_CONFIG, onDoc);
     await el.init({ camera: false, microphone: false });
     document.removeEventListener(EyeEvent.SET_CONFIG, onDoc);
@@ -86,7 +87,7 @@ describe('<eye-proctor>', () => {
   });
 
   it('on() returns an unsubscribe that stops further calls', async () => {
-    const el = await fixture<EyeProctor>(html`<eye-proctor exam-id="e" candidate-id="c"></eye-proctor>`);
+    const el = await fixture<EyeProctor>(html`<eye-proctor consent="external" exam-id="e" candidate-id="c"></eye-proctor>`);
     let calls = 0;
     const off = el.on(EyeEvent.SET_CONFIG, () => calls++);
     await el.init({ camera: false, microphone: false });
@@ -96,14 +97,14 @@ describe('<eye-proctor>', () => {
   });
 
   it('merges attributes as the base config; init() values win', async () => {
-    const el = await fixture<EyeProctor>(html`<eye-proctor
+    const el = await fixture<EyeProctor>(html`<eye-proctor consent="external"
       exam-id="attr-exam"
       candidate-id="attr-cand"
       relay-url="https://relay.example.edu/"
       session-id="s-1"
       session-token="tok"
     ></eye-proctor>`);
-    const config = await el.init({ candidateId: 'init-cand' });
+    const config = await el.init({ candidateId: 'init-cand', camera: false }); // no engine preload from a made-up host
     expect(config.examId).to.equal('attr-exam');
     expect(config.candidateId).to.equal('init-cand');
     expect(config.sessionId).to.equal('s-1');
@@ -111,11 +112,11 @@ describe('<eye-proctor>', () => {
   });
 
   it('rejects a bad config with a clear message and emits nothing', async () => {
-    const el = await fixture<EyeProctor>(html`<eye-proctor></eye-proctor>`);
+    const el = await fixture<EyeProctor>(html`<eye-proctor consent="external"></eye-proctor>`);
     const rec = record(el);
     let error: unknown;
     try {
-      await el.init({ candidateId: 'c', faceAbsenceMs: -1, tabFocsu: true } as never);
+      await el.init({ candidateId: 'c', faceAbsenceMs: -1, tabFocsu: true });
     } catch (err) {
       error = err;
     }
@@ -131,7 +132,7 @@ describe('<eye-proctor>', () => {
   });
 
   it('start() opens camera and microphone; end() stops the tracks it owns', async () => {
-    const el = await fixture<EyeProctor>(html`<eye-proctor exam-id="e" candidate-id="c"></eye-proctor>`);
+    const el = await fixture<EyeProctor>(html`<eye-proctor consent="external" exam-id="e" candidate-id="c"></eye-proctor>`);
     await el.init({});
     await el.start();
     const stream = el.activeMediaStream!;
@@ -144,7 +145,7 @@ describe('<eye-proctor>', () => {
   });
 
   it('respects camera/microphone: false', async () => {
-    const el = await fixture<EyeProctor>(html`<eye-proctor exam-id="e" candidate-id="c"></eye-proctor>`);
+    const el = await fixture<EyeProctor>(html`<eye-proctor consent="external" exam-id="e" candidate-id="c"></eye-proctor>`);
     await el.init({ microphone: false });
     await el.start();
     expect(el.activeMediaStream!.getAudioTracks()).to.have.length(0);
@@ -155,7 +156,7 @@ describe('<eye-proctor>', () => {
   it('uses an injected mediaStream and leaves its tracks running', async () => {
     const injected = await navigator.mediaDevices.getUserMedia({ video: true });
     try {
-      const el = await fixture<EyeProctor>(html`<eye-proctor exam-id="e" candidate-id="c" .mediaStream=${injected}></eye-proctor>`);
+      const el = await fixture<EyeProctor>(html`<eye-proctor consent="external" exam-id="e" candidate-id="c" .mediaStream=${injected}></eye-proctor>`);
       await el.init({});
       await el.start();
       expect(el.activeMediaStream).to.equal(injected);
@@ -167,7 +168,7 @@ describe('<eye-proctor>', () => {
   });
 
   it('start() without init() uses the attributes; init() while running is refused', async () => {
-    const el = await fixture<EyeProctor>(html`<eye-proctor exam-id="e" candidate-id="c"></eye-proctor>`);
+    const el = await fixture<EyeProctor>(html`<eye-proctor consent="external" exam-id="e" candidate-id="c"></eye-proctor>`);
     const rec = record(el);
     await el.start();
     let error: unknown;
@@ -179,11 +180,11 @@ describe('<eye-proctor>', () => {
     await el.end();
     rec.stop();
     expect((error as Error).message).to.contain('call end() first');
-    expect(rec.types()).to.deep.equal([EyeEvent.SET_CONFIG, EyeEvent.STARTED, EyeEvent.END_PROCTORING]);
+    expect(rec.types()).to.deep.equal([EyeEvent.SET_CONFIG, EyeEvent.CONSENT_GIVEN, EyeEvent.STARTED, EyeEvent.END_PROCTORING]);
   });
 
   it('provides media stream, config, events and an emitter to children through @lit/context', async () => {
-    const el = await fixture<EyeProctor>(html`<eye-proctor exam-id="e" candidate-id="c"><eye-context-probe></eye-context-probe></eye-proctor>`);
+    const el = await fixture<EyeProctor>(html`<eye-proctor consent="external" exam-id="e" candidate-id="c"><eye-context-probe></eye-context-probe></eye-proctor>`);
     const probe = el.querySelector('eye-context-probe') as ContextProbe;
     expect(probe.stream).to.equal(null);
     expect(probe.config).to.equal(null);
@@ -196,10 +197,10 @@ describe('<eye-proctor>', () => {
     expect(probe.stream).to.equal(el.activeMediaStream);
 
     const received: unknown[] = [];
-    el.on(EyeEvent.SYSTEM_CHECK_STARTED, (p) => received.push(p ?? 'none'));
-    const domEvent = new Promise<globalThis.Event>((resolve) =>
-      el.addEventListener(EyeEvent.SYSTEM_CHECK_STARTED, resolve, { once: true }),
-    );
+    el.on(EyeEvent.SYSTEM_CHECK_STARTED, (p: unknown) => received.push(p ?? 'none'));
+    const domEvent = new Promise<globalThis.Event>((resolve) => {
+      el.addEventListener(EyeEvent.SYSTEM_CHECK_STARTED, resolve, { once: true });
+    });
     probe.sink!.emit(EyeEvent.SYSTEM_CHECK_STARTED, undefined);
     expect(received).to.deep.equal(['none']);
     expect((await domEvent).type).to.equal('SYSTEM_CHECK_STARTED');
@@ -209,32 +210,33 @@ describe('<eye-proctor>', () => {
   });
 
   it('removing the element ends monitoring and releases the devices', async () => {
-    const el = await fixture<EyeProctor>(html`<eye-proctor exam-id="e" candidate-id="c"></eye-proctor>`);
+    const el = await fixture<EyeProctor>(html`<eye-proctor consent="external" exam-id="e" candidate-id="c"></eye-proctor>`);
     const types: string[] = [];
     el.events$.subscribe((e) => types.push(e.type));
     await el.start();
     const stream = el.activeMediaStream!;
     el.remove();
+    await new Promise((r) => setTimeout(r, 0)); // leaving is decided at the end of the task (a move is not leaving)
     expect(types.at(-1)).to.equal(EyeEvent.END_PROCTORING);
     expect(el.phase).to.equal('ended');
     for (const t of stream.getTracks()) expect(t.readyState).to.equal('ended');
   });
 
   it('end() during start() cancels it: no STARTED and the devices are released', async () => {
-    const el = await fixture<EyeProctor>(html`<eye-proctor exam-id="e" candidate-id="c"></eye-proctor>`);
+    const el = await fixture<EyeProctor>(html`<eye-proctor consent="external" exam-id="e" candidate-id="c"></eye-proctor>`);
     const types: string[] = [];
     el.events$.subscribe((e) => types.push(e.type));
     await el.init({});
     const starting = el.start();
     await el.end();
     await starting;
-    expect(types).to.deep.equal([EyeEvent.SET_CONFIG]);
+    expect(types).to.deep.equal([EyeEvent.SET_CONFIG, EyeEvent.CONSENT_GIVEN]);
     expect(el.activeMediaStream).to.equal(null);
     expect(el.phase).to.equal('ended');
   });
 
   it('pause() stops detectors and resume() restarts them', async () => {
-    const el = await fixture<EyeProctor>(html`<eye-proctor exam-id="e" candidate-id="c"></eye-proctor>`);
+    const el = await fixture<EyeProctor>(html`<eye-proctor consent="external" exam-id="e" candidate-id="c"></eye-proctor>`);
     const types: string[] = [];
     el.events$.subscribe((e) => types.push(e.type));
     await el.init({ camera: false, microphone: false });
@@ -246,6 +248,7 @@ describe('<eye-proctor>', () => {
     await el.end();
     expect(types).to.deep.equal([
       EyeEvent.SET_CONFIG,
+      EyeEvent.CONSENT_GIVEN,
       EyeEvent.STARTED,
       EyeEvent.PAUSED,
       EyeEvent.RESUMED,
@@ -266,7 +269,7 @@ describe('<eye-proctor> with real browser signals', () => {
   });
 
   it('a real tab switch fires TAB_NOT_FOCUS (FlagData) then TAB_FOCUS_CHANGE with awayMs, as DOM events', async () => {
-    const el = await fixture<EyeProctor>(html`<eye-proctor exam-id="e-9" candidate-id="c-9" session-id="s-9"></eye-proctor>`);
+    const el = await fixture<EyeProctor>(html`<eye-proctor consent="external" exam-id="e-9" candidate-id="c-9" session-id="s-9"></eye-proctor>`);
     await el.init({ camera: false, microphone: false, fullscreen: false });
     await el.start();
     const rec = record(el);
@@ -287,7 +290,7 @@ describe('<eye-proctor> with real browser signals', () => {
   });
 
   it('after end() nothing runs: a real tab switch emits nothing and no listener is called', async () => {
-    const el = await fixture<EyeProctor>(html`<eye-proctor exam-id="e" candidate-id="c"></eye-proctor>`);
+    const el = await fixture<EyeProctor>(html`<eye-proctor consent="external" exam-id="e" candidate-id="c"></eye-proctor>`);
     await el.init({});
     await el.start();
     const stream = el.activeMediaStream!;
@@ -301,7 +304,7 @@ describe('<eye-proctor> with real browser signals', () => {
   });
 
   it('requireFullscreen: asks to go back, its button re-enters fullscreen for real, exits are flagged', async () => {
-    const el = await fixture<EyeProctor>(html`<eye-proctor exam-id="e" candidate-id="c"></eye-proctor>`);
+    const el = await fixture<EyeProctor>(html`<eye-proctor consent="external" exam-id="e" candidate-id="c"></eye-proctor>`);
     await el.init({ camera: false, microphone: false, tabFocus: false, requireFullscreen: true });
     await el.start();
     await el.updateComplete;
@@ -316,7 +319,7 @@ describe('<eye-proctor> with real browser signals', () => {
     expect(document.fullscreenElement).to.equal(document.documentElement);
     expect(dialog.open, 'prompt closed in fullscreen').to.equal(false);
 
-    const exited = oneEvent(el, EyeEvent.EXIT_FULLSCREEN);
+    const exited = oneEvent<CustomEvent<FlagData>>(el, EyeEvent.EXIT_FULLSCREEN);
     await document.exitFullscreen();
     const flag = (await exited).detail;
     expect(flag.type).to.equal(EyeEvent.EXIT_FULLSCREEN);
@@ -332,7 +335,7 @@ describe('<eye-proctor> with real browser signals', () => {
 
 describe('<eye-proctor> status indicator', () => {
   it('tells the candidate whether monitoring is on, paused or off, and the last warning, accessibly', async () => {
-    const el = await fixture<EyeProctor>(html`<eye-proctor exam-id="e" candidate-id="c"></eye-proctor>`);
+    const el = await fixture<EyeProctor>(html`<eye-proctor consent="external" exam-id="e" candidate-id="c"></eye-proctor>`);
     const status = () => el.shadowRoot!.querySelector('[part="status"]')!;
     expect(status().getAttribute('role')).to.equal('status');
     expect(status().getAttribute('aria-live')).to.equal('polite');
@@ -348,7 +351,7 @@ describe('<eye-proctor> status indicator', () => {
     await executeServerCommand('eye-switch-tab', { awayMs: 50 });
     await el.updateComplete;
     const warning = el.shadowRoot!.querySelector('[part="status-warning"]')!;
-    expect(warning.textContent).to.contain('You left the exam page');
+    expect(warning.textContent).to.contain('The exam page was left for a moment. Please stay on this page.');
     expect(warning.querySelector('time')!.getAttribute('datetime')).to.match(/^\d{4}-\d{2}-\d{2}T/);
     await expect(el).to.be.accessible();
 
@@ -364,10 +367,127 @@ describe('<eye-proctor> status indicator', () => {
 
   it('is themable through CSS custom properties', async () => {
     const el = await fixture<EyeProctor>(
-      html`<eye-proctor exam-id="e" candidate-id="c" style="--eye-status-bg: rgb(1, 2, 3); --eye-status-fg: rgb(250, 250, 250)"></eye-proctor>`,
+      html`<eye-proctor consent="external" exam-id="e" candidate-id="c" style="--eye-status-bg: rgb(1, 2, 3); --eye-status-fg: rgb(250, 250, 250)"></eye-proctor>`,
     );
     const style = getComputedStyle(el.shadowRoot!.querySelector('[part="status"]')!);
     expect(style.backgroundColor).to.equal('rgb(1, 2, 3)');
     expect(style.color).to.equal('rgb(250, 250, 250)');
+  });
+});
+
+/** Waits for the consent step inside `host`'s shadow root and returns it. */
+async function consentStep(host: HTMLElement): Promise<EyeConsent> {
+  const step = await waitUntilFound(() => host.shadowRoot!.querySelector<EyeConsent>('eye-consent'));
+  await step.updateComplete;
+  return step;
+}
+
+async function waitUntilFound<T>(find: () => T | null | undefined, timeoutMs = 10_000): Promise<T> {
+  const until = performance.now() + timeoutMs;
+  for (;;) {
+    const found = find();
+    if (found) return found;
+    if (performance.now() > until) throw new Error('not found in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+function click(step: EyeConsent, part: 'accept-button' | 'decline-button'): void {
+  step.shadowRoot!.querySelector<HTMLButtonElement>(`[part="${part}"]`)!.click();
+}
+
+describe('<eye-proctor> consent step', () => {
+  let calls: MediaStreamConstraints[];
+  beforeEach(() => {
+    calls = [];
+    // An own property shadows MediaDevices.prototype.getUserMedia; deleting it restores the browser's.
+    navigator.mediaDevices.getUserMedia = function (c?: MediaStreamConstraints) {
+      calls.push(c ?? {});
+      return MediaDevices.prototype.getUserMedia.call(navigator.mediaDevices, c);
+    };
+  });
+  afterEach(() => {
+    Reflect.deleteProperty(navigator.mediaDevices, 'getUserMedia');
+  });
+
+  it('asks before any camera or microphone access; accepting records CONSENT_GIVEN, then devices open and STARTED follows', async () => {
+    const el = await fixture<EyeProctor>(html`<eye-proctor exam-id="e" candidate-id="c"></eye-proctor>`);
+    const rec = record(el);
+    await el.init({ snapshotIntervalMs: 60000, retentionDays: 30, contact: 'privacy@example.edu' });
+    const starting = el.start();
+    const step = await consentStep(el);
+    expect(el.phase).to.equal('consent');
+    const text = step.shadowRoot!.textContent;
+    for (const expected of ['camera', 'microphone', 'exam page', 'fullscreen', 'every 1 minute', '30 days', 'privacy@example.edu']) {
+      expect(text, expected).to.contain(expected);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(calls, 'no getUserMedia before consent').to.deep.equal([]);
+    expect(rec.types()).to.deep.equal([EyeEvent.SET_CONFIG]);
+
+    click(step, 'accept-button');
+    await starting;
+    expect(calls.length, 'devices open after consent').to.equal(1);
+    expect(rec.types()).to.deep.equal([EyeEvent.SET_CONFIG, EyeEvent.CONSENT_GIVEN, EyeEvent.STARTED]);
+    const consent = rec.bus[1]!.payload as { version: string; locale: string; external: boolean };
+    expect(consent.version).to.match(/^sha256:[0-9a-f]{64}$/);
+    expect(consent).to.include({ locale: 'en', external: false });
+    await el.updateComplete;
+    expect(el.shadowRoot!.querySelector('eye-consent'), 'step gone once answered').to.equal(null);
+    // A second start() after end() with the same config does not ask again.
+    await el.end();
+    rec.stop();
+  });
+
+  it('declining emits CONSENT_DECLINED, opens nothing, and start() rejects with ConsentDeclinedError', async () => {
+    const el = await fixture<EyeProctor>(html`<eye-proctor exam-id="e" candidate-id="c" locale="de"></eye-proctor>`);
+    const rec = record(el);
+    const starting = el.start().then(
+      () => null,
+      (e: unknown) => (e instanceof Error ? e : null),
+    );
+    const step = await consentStep(el);
+    click(step, 'decline-button');
+    const error = await starting;
+    rec.stop();
+    expect(error?.name).to.equal('ConsentDeclinedError');
+    expect(calls).to.deep.equal([]);
+    expect(el.phase).to.equal('ready');
+    expect(el.activeMediaStream).to.equal(null);
+    expect(rec.types()).to.deep.equal([EyeEvent.SET_CONFIG, EyeEvent.CONSENT_DECLINED]);
+    expect(rec.bus[1]!.payload).to.include({ locale: 'de', external: false });
+    await step.updateComplete;
+    expect(step.shadowRoot!.querySelector('[role="status"]')!.textContent).to.contain('Sie haben nicht zugestimmt');
+  });
+
+  it("the host's own text (slot 'consent') replaces the built-in one and its hash is the recorded version", async () => {
+    const hostText = 'Our university records flags under policy 12.';
+    const el = await fixture<EyeProctor>(
+      html`<eye-proctor exam-id="e" candidate-id="c"><p slot="consent">${hostText}</p></eye-proctor>`,
+    );
+    await el.init({ camera: false, microphone: false });
+    const rec = record(el);
+    const starting = el.start();
+    const step = await consentStep(el);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(step.shadowRoot!.querySelector<HTMLElement>('.explanation')!.hidden).to.equal(true);
+    click(step, 'accept-button');
+    await starting;
+    rec.stop();
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(hostText)));
+    const hex = [...digest].map((b) => b.toString(16).padStart(2, '0')).join('');
+    expect((rec.bus.find((e) => e.type === EyeEvent.CONSENT_GIVEN)!.payload as { version: string }).version).to.equal(`sha256:${hex}`);
+    await el.end();
+  });
+
+  it('consent="external": nothing is shown, CONSENT_GIVEN carries external: true and the LMS text version', async () => {
+    const el = await fixture<EyeProctor>(html`<eye-proctor exam-id="e" candidate-id="c" consent="external" lang="fr-CA"></eye-proctor>`);
+    const rec = record(el);
+    await el.init({ camera: false, microphone: false, consentVersion: 'lms-consent-v3' });
+    await el.start();
+    rec.stop();
+    expect(el.shadowRoot!.querySelector('eye-consent')).to.equal(null);
+    expect(rec.bus.find((e) => e.type === EyeEvent.CONSENT_GIVEN)!.payload).to.deep.equal({ version: 'lms-consent-v3', locale: 'fr-CA', external: true });
+    await el.end();
   });
 });

@@ -22,6 +22,7 @@ export const styles = css`
   }
 
   .card {
+    container-type: inline-size;
     box-sizing: border-box;
     max-width: 44rem;
     padding: 1.5rem;
@@ -55,9 +56,24 @@ export const styles = css`
     align-items: start;
     padding: 0.85rem 1rem;
     border: 1px solid var(--_border);
-    border-left: 4px solid var(--_state);
+    border-inline-start: 4px solid var(--_state);
     border-radius: calc(var(--_radius) - 4px);
     background: var(--_bg);
+  }
+  /* Narrow cards (phones): the Retry button goes under the text instead of squeezing it. */
+  @container (max-width: 30rem) {
+    .card {
+      padding: 1rem;
+    }
+    .check {
+      grid-template-columns: 1.75rem 1fr;
+      padding: 0.75rem;
+    }
+    .check > button,
+    .check > span:last-child {
+      grid-column: 2;
+      justify-self: start;
+    }
   }
   .check[data-state='running'] {
     --_state: var(--_accent);

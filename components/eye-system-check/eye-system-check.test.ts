@@ -1,5 +1,6 @@
 import { expect, fixture, html, oneEvent } from '@open-wc/testing';
-import { executeServerCommand, sendKeys } from '@web/test-runner-commands';
+import { sendKeys } from '@web/test-runner-commands';
+import { startRelay } from '../../test/e2e/relay-commands.js';
 import { Event as EyeEvent, type SystemCheck } from '../../src/events.js';
 import '../eye-proctor/define.js';
 import type { EyeProctor } from '../eye-proctor/eye-proctor.js';
@@ -8,7 +9,7 @@ import type { EyeSystemCheck } from './eye-system-check.js';
 
 let relayUrl = '';
 before(async () => {
-  ({ url: relayUrl } = await executeServerCommand<{ url: string }, undefined>('eye-relay:start'));
+  relayUrl = await startRelay().then((r) => r.url);
 });
 
 function completed(el: HTMLElement): Promise<SystemCheck> {
@@ -28,13 +29,13 @@ describe('<eye-system-check>', function () {
   this.timeout(60_000);
 
   it('passes all four checks with fake devices and a real relay, emitting the DESIGN payload', async () => {
-    const el = await fixture<EyeSystemCheck>(html`<eye-system-check relay-url=${relayUrl}></eye-system-check>`);
+    const el = await fixture<EyeSystemCheck>(html`<eye-system-check consent="external" relay-url=${relayUrl}></eye-system-check>`);
     await expect(el).to.be.accessible();
     const started = oneEvent(el, EyeEvent.SYSTEM_CHECK_STARTED);
     const done = completed(el);
     const before = Date.now();
     el.shadowRoot!.querySelector<HTMLButtonElement>('[part~="run-button"]')!.click();
-    const startEvent = (await started) as CustomEvent;
+    const startEvent = (await started);
     expect(startEvent.bubbles && startEvent.composed).to.equal(true);
     expect(startEvent.detail).to.equal(null);
     const result = await done;
@@ -64,7 +65,7 @@ describe('<eye-system-check>', function () {
   it('reports a missing microphone with its fix, and a retry after the fix passes', async () => {
     const cameraOnly = await videoOnly();
     const el = await fixture<EyeSystemCheck>(
-      html`<eye-system-check relay-url=${relayUrl} checks="webcam microphone" .mediaStream=${cameraOnly}></eye-system-check>`,
+      html`<eye-system-check consent="external" relay-url=${relayUrl} checks="webcam microphone" .mediaStream=${cameraOnly}></eye-system-check>`,
     );
     const done = completed(el);
     void el.run();
@@ -84,13 +85,13 @@ describe('<eye-system-check>', function () {
     expect(el.shadowRoot!.querySelector('[role="status"]')!.textContent).to.contain('Microphone');
     await expect(el).to.be.accessible();
     // The injected stream was the host's: the check must not have stopped it.
-    expect(cameraOnly.getVideoTracks()[0].readyState).to.equal('live');
+    expect(cameraOnly.getVideoTracks()[0]!.readyState).to.equal('live');
 
     // Fix: let the element open the (fake) microphone itself, then press Retry with the keyboard.
     el.mediaStream = null;
     await el.updateComplete;
     const retry = micRow.querySelector<HTMLButtonElement>('[part~="retry-button"]')!;
-    expect(retry.getAttribute('aria-label')).to.equal('Retry Microphone check');
+    expect(retry.getAttribute('aria-label')).to.equal('Retry the Microphone check');
     retry.focus();
     const started = oneEvent(el, EyeEvent.SYSTEM_CHECK_STARTED);
     const again = completed(el);
@@ -104,7 +105,7 @@ describe('<eye-system-check>', function () {
 
   it('fails the connection check with a fix when thresholds are not met or the relay is unreachable', async () => {
     const el = await fixture<EyeSystemCheck>(
-      html`<eye-system-check relay-url=${relayUrl} checks="internetSpeed" .thresholds=${{ minDownloadMbps: 1e9 }}></eye-system-check>`,
+      html`<eye-system-check consent="external" relay-url=${relayUrl} checks="internetSpeed" .thresholds=${{ minDownloadMbps: 1e9 }}></eye-system-check>`,
     );
     let result = await el.run();
     expect(result).to.include({ success: false });
@@ -120,7 +121,7 @@ describe('<eye-system-check>', function () {
   });
 
   it('runs from the keyboard: Tab to the button, Enter starts the checks', async () => {
-    const el = await fixture<EyeSystemCheck>(html`<eye-system-check checks="browser"></eye-system-check>`);
+    const el = await fixture<EyeSystemCheck>(html`<eye-system-check consent="external" checks="browser"></eye-system-check>`);
     const button = el.shadowRoot!.querySelector<HTMLButtonElement>('[part~="run-button"]')!;
     button.focus();
     expect(el.shadowRoot!.activeElement).to.equal(button);
@@ -134,14 +135,14 @@ describe('<eye-system-check>', function () {
 
   it('inside <eye-proctor>: uses its config, emits once through its bus, and gates start() with requireSystemCheck', async () => {
     const proctor = await fixture<EyeProctor>(
-      html`<eye-proctor exam-id="exam-sc" candidate-id="cand-sc"><eye-system-check></eye-system-check></eye-proctor>`,
+      html`<eye-proctor consent="external" exam-id="exam-sc" candidate-id="cand-sc"><eye-system-check consent="external"></eye-system-check></eye-proctor>`,
     );
     const check = proctor.querySelector('eye-system-check')!;
     // camera/microphone off in the config: the system check skips those two checks.
     await proctor.init({ relayUrl, requireSystemCheck: true, camera: false, microphone: false, tabFocus: false, fullscreen: false });
     await check.updateComplete;
     let error: Error | null = null;
-    await proctor.start().catch((e: Error) => (error = e));
+    await proctor.start().catch((e: unknown) => (error = e instanceof Error ? e : null));
     expect(error!.message).to.match(/passing system check/);
     expect(proctor.phase).to.equal('ready');
 
@@ -160,7 +161,7 @@ describe('<eye-system-check>', function () {
     expect(failed.data.map((d) => d.name)).to.deep.equal(['browser', 'internetSpeed']);
     expect(proctor.systemCheckPassed).to.equal(false);
     error = null;
-    await proctor.start().catch((e: Error) => (error = e));
+    await proctor.start().catch((e: unknown) => (error = e instanceof Error ? e : null));
     expect(error).to.be.instanceOf(Error);
 
     check.thresholds = {};
@@ -191,7 +192,7 @@ describe('<eye-system-check>', function () {
   });
 
   it('leaving the page mid-check cancels: run() rejects with AbortError, no SYSTEM_CHECK_COMPLETED', async () => {
-    const el = await fixture<EyeSystemCheck>(html`<eye-system-check checks="webcam browser"></eye-system-check>`);
+    const el = await fixture<EyeSystemCheck>(html`<eye-system-check consent="external" checks="webcam browser"></eye-system-check>`);
     let completions = 0;
     el.addEventListener(EyeEvent.SYSTEM_CHECK_COMPLETED, () => completions++);
     const started = oneEvent(el, EyeEvent.SYSTEM_CHECK_STARTED);
@@ -200,7 +201,7 @@ describe('<eye-system-check>', function () {
     el.remove();
     const err = await running.then(
       () => null,
-      (e: Error) => e,
+      (e: unknown) => (e instanceof Error ? e : null),
     );
     expect(err?.name).to.equal('AbortError');
     expect(completions).to.equal(0);
@@ -209,7 +210,7 @@ describe('<eye-system-check>', function () {
 
   it('inside a running <eye-proctor>: checks the monitoring stream itself and leaves it running', async () => {
     const proctor = await fixture<EyeProctor>(
-      html`<eye-proctor exam-id="exam-sc2" candidate-id="cand-sc2"><eye-system-check checks="webcam microphone"></eye-system-check></eye-proctor>`,
+      html`<eye-proctor consent="external" exam-id="exam-sc2" candidate-id="cand-sc2"><eye-system-check consent="external" checks="webcam microphone"></eye-system-check></eye-proctor>`,
     );
     await proctor.init({ tabFocus: false, fullscreen: false, assetsBaseUrl: new URL('/assets/mediapipe', location.href).href, snapshotIntervalMs: 0 });
     await proctor.start();
@@ -224,11 +225,79 @@ describe('<eye-system-check>', function () {
       const result = await check.run();
       expect(result.success).to.equal(true);
       expect(opened).to.equal(0); // used the widget's stream, opened nothing
-      expect(check.outcomes.webcam!.details[0].value).to.equal(stream.getVideoTracks()[0].label);
+      expect(check.outcomes.webcam!.details[0]!.value).to.equal(stream.getVideoTracks()[0]!.label);
       expect(stream.getTracks().map((t) => t.readyState)).to.deep.equal(['live', 'live']);
       expect(proctor.phase).to.equal('running');
     } finally {
       await proctor.end();
     }
+  });
+});
+
+describe('<eye-system-check> consent step', function () {
+  this.timeout(60_000);
+  let calls: number;
+  beforeEach(() => {
+    calls = 0;
+    // An own property shadows MediaDevices.prototype.getUserMedia; deleting it restores the browser's.
+    navigator.mediaDevices.getUserMedia = function (c?: MediaStreamConstraints) {
+      calls += 1;
+      return MediaDevices.prototype.getUserMedia.call(navigator.mediaDevices, c);
+    };
+  });
+  afterEach(() => {
+    Reflect.deleteProperty(navigator.mediaDevices, 'getUserMedia');
+  });
+
+  const step = async (root: ShadowRoot) => {
+    for (let i = 0; i < 500 && !root.querySelector('eye-consent'); i++) await new Promise((r) => setTimeout(r, 20));
+    const found = root.querySelector('eye-consent')!;
+    await found.updateComplete;
+    return found;
+  };
+  const press = (consent: Element, part: string) => { consent.shadowRoot!.querySelector<HTMLButtonElement>(`[part="${part}"]`)!.click(); };
+
+  it('on its own: asks before opening the camera or microphone; declining opens nothing and run() rejects', async () => {
+    const el = await fixture<EyeSystemCheck>(html`<eye-system-check checks="webcam microphone"></eye-system-check>`);
+    const answers: string[] = [];
+    for (const t of [EyeEvent.CONSENT_GIVEN, EyeEvent.CONSENT_DECLINED]) el.addEventListener(t, () => answers.push(t));
+    const running = el.run().then(
+      () => null,
+      (e: unknown) => (e instanceof Error ? e : null),
+    );
+    const consent = await step(el.shadowRoot!);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(calls).to.equal(0);
+    press(consent, 'decline-button');
+    expect((await running)?.name).to.equal('ConsentDeclinedError');
+    expect(calls).to.equal(0);
+    expect(answers).to.deep.equal([EyeEvent.CONSENT_DECLINED]);
+
+    const again = el.run();
+    press(await step(el.shadowRoot!), 'accept-button');
+    const result = await again;
+    expect(result.success).to.equal(true);
+    expect(calls).to.be.greaterThan(0);
+    expect(answers).to.deep.equal([EyeEvent.CONSENT_DECLINED, EyeEvent.CONSENT_GIVEN]);
+  });
+
+  it("inside <eye-proctor>: the proctor's step is asked once, for the check and the exam", async () => {
+    const proctor = await fixture<EyeProctor>(
+      html`<eye-proctor exam-id="e" candidate-id="c"><eye-system-check checks="webcam"></eye-system-check></eye-proctor>`,
+    );
+    await proctor.init({ microphone: false, tabFocus: false, fullscreen: false, snapshotIntervalMs: 0 });
+    const given: unknown[] = [];
+    proctor.on(EyeEvent.CONSENT_GIVEN, (p) => given.push(p));
+    const check = proctor.querySelector('eye-system-check')!;
+    const running = check.run();
+    const consent = await step(proctor.shadowRoot!);
+    expect(check.shadowRoot!.querySelector('eye-consent'), 'no second step in the check').to.equal(null);
+    expect(calls).to.equal(0);
+    press(consent, 'accept-button');
+    expect((await running).success).to.equal(true);
+    await proctor.start(); // no second question
+    expect(given.length).to.equal(1);
+    expect(proctor.phase).to.equal('running');
+    await proctor.end();
   });
 });

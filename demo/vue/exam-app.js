@@ -7,15 +7,32 @@
  *
  * mountVueExam(container, { Vue, session, config, events, onEvent }) -> { unmount }
  *   Vue: the `vue` module (createApp, ref, onMounted, onBeforeUnmount), with the template compiler
+ *
+ * @typedef {{ relayUrl: string, token: string, sessionId: string, examId: string, candidateId: string }} ExamSession
+ * @typedef {{ id?: string } | undefined} EventPayload
+ * @typedef {HTMLElement & {
+ *   on(type: string, listener: (payload: EventPayload) => void): () => void,
+ *   init(config: Record<string, unknown>): Promise<unknown>,
+ *   start(): Promise<unknown>,
+ *   end(): Promise<unknown>,
+ * }} EyeProctorElement the parts of <eye-proctor> this example uses
+ * @typedef {{ key: string, type: string, id: string, at: string }} LogEntry
+ *
+ * @param {Element} container
+ * @param {{ Vue: typeof import('vue'), session: ExamSession, config?: Record<string, unknown>, events: string[], onEvent?: (type: string, payload: EventPayload) => void }} options
  */
 export function mountVueExam(container, { Vue, session, config = {}, events, onEvent }) {
   const { createApp, ref, onMounted, onBeforeUnmount } = Vue;
   const app = createApp({
     setup() {
+      /** @type {import('vue').Ref<EyeProctorElement | null>} */
       const widget = ref(null);
       const phase = ref('ready');
+      /** @type {import('vue').Ref<LogEntry[]>} */
       const log = ref([]);
+      /** @type {import('vue').Ref<string | null>} */
       const error = ref(null);
+      /** @type {(() => void)[]} */
       let unsubscribers = [];
 
       onMounted(() => {
@@ -29,7 +46,11 @@ export function mountVueExam(container, { Vue, session, config = {}, events, onE
           }),
         );
       });
-      onBeforeUnmount(() => unsubscribers.forEach((off) => off()));
+      onBeforeUnmount(() => {
+        unsubscribers.forEach((off) => {
+          off();
+        });
+      });
 
       const start = async () => {
         try {
@@ -37,7 +58,7 @@ export function mountVueExam(container, { Vue, session, config = {}, events, onE
           await widget.value.start();
           phase.value = 'running';
         } catch (err) {
-          error.value = String(err?.message ?? err);
+          error.value = String(/** @type {{ message?: unknown } | undefined} */ (err)?.message ?? err);
         }
       };
       const end = () => widget.value.end();
@@ -67,5 +88,9 @@ export function mountVueExam(container, { Vue, session, config = {}, events, onE
   });
   app.config.compilerOptions.isCustomElement = (tag) => tag.startsWith('eye-');
   app.mount(container);
-  return { unmount: () => app.unmount() };
+  return {
+    unmount: () => {
+      app.unmount();
+    },
+  };
 }

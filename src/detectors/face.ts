@@ -2,12 +2,16 @@ import { concatMap, defer, EMPTY, finalize, from, retry, type Observable } from 
 import { Event, type EyeEmission } from '../events.js';
 import { acquireVideoSource } from '../media/video-source.js';
 import { faceDetectionFor, faceDetectionOptions } from '../vision/face-detection-service.js';
-import { FaceRules } from './face-rules.js';
+import { FaceRules, presenceConfidence } from './face-rules.js';
 import { flagWithSnapshot } from './snapshot.js';
 import type { Detector } from './types.js';
 
 /** After the detection engine fails (health reports it), try again this much later. */
 export const DETECTION_RETRY_MS = 5000;
+/** Frame periods before the first analysed frame that it may vouch for (see FaceRulesConfig.maxUnobservedMs). */
+const UNOBSERVED_FRAMES = 2;
+/** Longest wait for the camera's first frame before absence starts counting at the first analysed frame. */
+const CAMERA_FIRST_FRAME_WAIT_MS = 30_000;
 
 /**
  * FACE_ABSENCE and MULTIPLE_FACE from MediaPipe face detection on the camera, each with a JPEG
@@ -20,7 +24,19 @@ export const faceDetector: Detector = (ctx): Observable<EyeEmission> => {
   return defer(() => {
     const service = faceDetectionFor(stream, faceDetectionOptions(ctx.config));
     const source = acquireVideoSource(stream);
-    const rules = new FaceRules(ctx.config);
+    // Absence counts from start() (this subscription) or, when the camera is still warming up,
+    // from its first frame: an empty seat is flagged on time even if the first analysis is late.
+    const rules = new FaceRules({
+      ...ctx.config,
+      presenceConfidence: presenceConfidence(ctx.config),
+      // With the engine preloaded by init() the first analysis follows the first frame closely;
+      // a late engine must not turn seconds nobody watched into absence.
+      maxUnobservedMs: UNOBSERVED_FRAMES * (1000 / ctx.config.detectionFps),
+    });
+    source.ready(CAMERA_FIRST_FRAME_WAIT_MS).then(
+      () => { rules.begin(performance.now()); },
+      () => {}, // no frame at all: the health detector reports the camera
+    );
     return service.frames$.pipe(
       concatMap((frame) => rules.update({ timestamp: frame.timestamp, scores: frame.faces.map((f) => f.score) })),
       concatMap((decision) =>
@@ -31,7 +47,7 @@ export const faceDetector: Detector = (ctx): Observable<EyeEmission> => {
         ),
       ),
       retry({ delay: DETECTION_RETRY_MS }),
-      finalize(() => source.release()),
+      finalize(() => { source.release(); }),
     );
   });
 };

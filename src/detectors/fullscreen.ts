@@ -3,7 +3,9 @@ import { Event as EyeEvent, type EyeEmission } from '../events.js';
 import type { Detector, DetectorContext } from './types.js';
 
 export function isFullscreen(doc: Document): boolean {
-  return doc.fullscreenElement !== null && doc.fullscreenElement !== undefined;
+  // Older Safari has no unprefixed fullscreenElement (undefined): not fullscreen as far as we can tell.
+  const d: { fullscreenElement?: Element | null } = doc;
+  return d.fullscreenElement !== null && d.fullscreenElement !== undefined;
 }
 
 /**
@@ -35,5 +37,5 @@ export const fullscreenDetector: Detector = (ctx: DetectorContext) =>
     };
 
     doc.addEventListener('fullscreenchange', onChange);
-    return () => doc.removeEventListener('fullscreenchange', onChange);
+    return () => { doc.removeEventListener('fullscreenchange', onChange); };
   });

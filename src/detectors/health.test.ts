@@ -24,10 +24,10 @@ describe('healthDetector', function () {
     const detector = createHealthDetector({ pollMs: 200, stallMs: 3000 });
     const done = firstValueFrom(detector(ctx).pipe(takeUntil(timer(7000)), toArray()));
     await wait(4000); // detection running normally: no health event
-    camera.stream.getVideoTracks()[0].stop();
+    camera.stream.getVideoTracks()[0]!.stop();
     const emissions = await done;
     expect(emissions.map((e) => e.type)).to.deep.equal([Event.CAMERA_LOST]);
-    const flag = emissions[0].payload as FlagData;
+    const flag = emissions[0]!.payload as FlagData;
     expect(flag.type).to.equal(Event.CAMERA_LOST);
     expect(flag.description).to.match(/Camera stopped/);
     expect(flag.id).to.be.a('string');
@@ -38,7 +38,7 @@ describe('healthDetector', function () {
     const ctx = detectorContext(mic.stream, { camera: false });
     const done = firstValueFrom(createHealthDetector({ pollMs: 200 })(ctx).pipe(takeUntil(timer(1500)), toArray()));
     await wait(300);
-    mic.stream.getAudioTracks()[0].stop();
+    mic.stream.getAudioTracks()[0]!.stop();
     const emissions = await done;
     expect(emissions.map((e) => e.type)).to.deep.equal([Event.MICROPHONE_LOST]);
   });
@@ -61,7 +61,7 @@ describe('healthDetector', function () {
         [Event.CAMERA_LOST, 'Face detection stalled: no result for 3 s'],
       ]);
     } finally {
-      stream.getTracks().forEach((t) => t.stop());
+      stream.getTracks().forEach((t) => { t.stop(); });
     }
   });
 
@@ -70,6 +70,6 @@ describe('healthDetector', function () {
     const ctx = detectorContext(camera.stream, { microphone: false, assetsBaseUrl: `${location.origin}/no-such-assets` });
     const emissions = await firstValueFrom(createHealthDetector()(ctx).pipe(takeUntil(timer(4000)), toArray()));
     expect(emissions.map((e) => e.type)).to.deep.equal([Event.CAMERA_LOST]);
-    expect((emissions[0].payload as FlagData).description).to.match(/^Face detection failed: .*404/);
+    expect((emissions[0]!.payload as FlagData).description).to.match(/^Face detection failed: .*404/);
   });
 });

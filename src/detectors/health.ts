@@ -3,6 +3,7 @@ import { Event, type EyeEmission } from '../events.js';
 import { faceDetectionFor, faceDetectionOptions } from '../vision/face-detection-service.js';
 import { DETECTION_RETRY_MS } from './face.js';
 import type { Detector, DetectorContext } from './types.js';
+import { errorMessage } from '../errors.js';
 
 export interface HealthTimings {
   /** A muted track (no data) must stay muted this long before it counts as lost. */
@@ -40,7 +41,7 @@ export function createHealthDetector(timings: Partial<HealthTimings> = {}): Dete
         if (down.has(device)) return;
         down.set(device, cause);
         const type = device === 'camera' ? Event.CAMERA_LOST : Event.MICROPHONE_LOST;
-        subscriber.next({ type, payload: ctx.flag(type, description) } as EyeEmission);
+        subscriber.next({ type, payload: ctx.flag(type, description) });
       };
       const recover = (device: Device, cause: Cause) => {
         if (down.get(device) === cause) down.delete(device);
@@ -49,15 +50,15 @@ export function createHealthDetector(timings: Partial<HealthTimings> = {}): Dete
 
       const watch = (device: Device, tracks: MediaStreamTrack[]) => {
         const label = device === 'camera' ? 'Camera' : 'Microphone';
-        if (!tracks.length) return report(device, 'missing', `${label} is not available`);
+        if (!tracks.length) { report(device, 'missing', `${label} is not available`); return; }
         for (const track of tracks) cleanups.push(watchTrack(track, label, device));
       };
       const watchTrack = (track: MediaStreamTrack, label: string, device: Device) => {
         let muteTimer: ReturnType<typeof setTimeout> | undefined;
-        const onEnded = () => report(device, 'ended', `${label} stopped (the device was disconnected or access was revoked)`);
+        const onEnded = () => { report(device, 'ended', `${label} stopped (the device was disconnected or access was revoked)`); };
         const onMute = () => {
           clearTimeout(muteTimer);
-          muteTimer = setTimeout(() => report(device, 'muted', `${label} delivers no data (muted by the system or another app)`), t.muteGraceMs);
+          muteTimer = setTimeout(() => { report(device, 'muted', `${label} delivers no data (muted by the system or another app)`); }, t.muteGraceMs);
         };
         const onUnmute = () => {
           clearTimeout(muteTimer);
@@ -67,7 +68,9 @@ export function createHealthDetector(timings: Partial<HealthTimings> = {}): Dete
         track.addEventListener('mute', onMute);
         track.addEventListener('unmute', onUnmute);
         // `ended` doesn't fire when page code calls track.stop(): poll readyState as well.
-        const poll = setInterval(() => track.readyState === 'ended' && onEnded(), t.pollMs);
+        const poll = setInterval(() => {
+          if (track.readyState === 'ended') onEnded();
+        }, t.pollMs);
         if (track.readyState === 'ended') onEnded();
         else if (track.muted) onMute();
         return () => {
@@ -81,9 +84,9 @@ export function createHealthDetector(timings: Partial<HealthTimings> = {}): Dete
 
       if (config.camera) watch('camera', stream.getVideoTracks());
       if (config.microphone) watch('microphone', stream.getAudioTracks());
-      if (config.camera && stream.getVideoTracks().length) cleanups.push(watchDetection(ctx, t, report, recover));
+      if (config.camera && stream.getVideoTracks().length) cleanups.push(watchDetection(ctx, stream, t, report, recover));
 
-      return () => cleanups.forEach((c) => c());
+      return () => { cleanups.forEach((c) => { c(); }); };
     });
   };
 }
@@ -91,11 +94,11 @@ export function createHealthDetector(timings: Partial<HealthTimings> = {}): Dete
 /** Reports detection stalls and failures; only while the camera itself looks fine. */
 function watchDetection(
   ctx: DetectorContext,
+  stream: MediaStream,
   t: HealthTimings,
   report: (device: Device, cause: Cause, description: string) => void,
   recover: (device: Device, cause: Cause) => void,
 ): () => void {
-  const stream = ctx.media!;
   const cameraLive = () => stream.getVideoTracks().some((track) => track.readyState === 'live' && !track.muted);
   let stallTimer: ReturnType<typeof setTimeout> | undefined;
   const arm = (ms: number) => {
@@ -111,7 +114,7 @@ function watchDetection(
     .pipe(
       retry({
         delay: (err) => {
-          report('camera', 'failed', `Face detection failed: ${(err as Error)?.message ?? err}`);
+          report('camera', 'failed', `Face detection failed: ${errorMessage(err)}`);
           return timer(DETECTION_RETRY_MS);
         },
       }),

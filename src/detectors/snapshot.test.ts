@@ -7,8 +7,8 @@ import { detectorContext } from '../../test/fixtures/detector-context.js';
 
 describe('periodicSnapshotDetector', function () {
   this.timeout(20000);
-  let camera: FakeCamera;
-  afterEach(() => camera?.stop());
+  let camera: FakeCamera | undefined;
+  afterEach(() => { camera?.stop(); });
 
   it('emits PERIODIC_SNAPSHOT every snapshotIntervalMs with a scaled JPEG of the camera', async () => {
     camera = await fakeCamera('single-face');
@@ -27,12 +27,12 @@ describe('periodicSnapshotDetector', function () {
       expect([image.width, image.height]).to.deep.equal([400, 300]);
     }
     // The snapshot shows the camera: its centre is the photo, not black.
-    const image = await createImageBitmap(flags[0].mediaFile);
+    const image = await createImageBitmap(flags[0]!.mediaFile);
     const canvas = new OffscreenCanvas(image.width, image.height);
     const c2d = canvas.getContext('2d')!;
     c2d.drawImage(image, 0, 0);
     const [r, g, b] = c2d.getImageData(200, 150, 1, 1).data;
-    expect(r + g + b).to.be.greaterThan(60);
+    expect(r! + g! + b!).to.be.greaterThan(60);
   });
 
   it('is off when snapshotIntervalMs is 0 or there is no camera', async () => {

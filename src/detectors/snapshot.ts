@@ -17,7 +17,7 @@ export async function flagWithSnapshot(
     quality: ctx.config.jpegQuality,
     name: mediaFileName(type, flag.id, 'jpg'),
   });
-  return { type, payload: { ...flag, mediaFile } } as EyeEmission;
+  return { type, payload: { ...flag, mediaFile } };
 }
 
 /** PERIODIC_SNAPSHOT every `snapshotIntervalMs` (0 disables); ticks without a camera frame are skipped (health reports those). */
@@ -29,7 +29,7 @@ export const periodicSnapshotDetector: Detector = (ctx): Observable<EyeEmission>
     return interval(ctx.config.snapshotIntervalMs).pipe(
       filter(() => source.hasFrame()),
       concatMap(() => from(flagWithSnapshot(ctx, source, Event.PERIODIC_SNAPSHOT))),
-      finalize(() => source.release()),
+      finalize(() => { source.release(); }),
     );
   });
 };

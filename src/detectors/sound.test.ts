@@ -10,7 +10,7 @@ const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** A real WebAudio tone through a MediaStreamAudioDestinationNode is the microphone. */
 describe('soundDetector', function () {
   this.timeout(30000);
-  let mic: FakeMicrophone;
+  let mic: FakeMicrophone | undefined;
   afterEach(() => mic?.stop());
 
   it('raises SOUND_DETECTED for a loud tone, with peak dBFS, duration, count and a decodable clip with pre-roll', async () => {
@@ -23,7 +23,7 @@ describe('soundDetector', function () {
     mic.silence();
     const emissions = await done;
     expect(emissions.map((e) => e.type)).to.deep.equal([Event.SOUND_DETECTED]);
-    const flag = emissions[0].payload as FlagDataWithFile;
+    const flag = emissions[0]!.payload as FlagDataWithFile;
     expect(flag.details!.peakDb).to.be.within(-10, -8);
     expect(flag.details!.durationMs).to.be.within(1200, 1700);
     expect(flag.details!.countThisSession).to.equal(1);
@@ -39,7 +39,7 @@ describe('soundDetector', function () {
     const samples = audio.getChannelData(0);
     const rms = (from: number, to: number) => {
       let s = 0;
-      for (let i = Math.floor(from * audio.sampleRate); i < Math.floor(to * audio.sampleRate); i++) s += samples[i] ** 2;
+      for (let i = Math.floor(from * audio.sampleRate); i < Math.floor(to * audio.sampleRate); i++) s += samples[i]! ** 2;
       return Math.sqrt(s / ((to - from) * audio.sampleRate));
     };
     expect(rms(0.05, 0.4), 'pre-roll is quiet').to.be.lessThan(0.01);

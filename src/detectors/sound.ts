@@ -42,7 +42,7 @@ export const soundDetector: Detector = (ctx): Observable<EyeEmission> => {
               durationMs: decision.durationMs,
               countThisSession: ++count,
             });
-            const type = (blob.type || 'audio/webm').split(';')[0]!;
+            const type = (blob.type || 'audio/webm').split(';')[0] ?? ''; // split always gives at least one part
             const mediaFile = new File([blob], mediaFileName(Event.SOUND_DETECTED, flag.id, clipExtension(type)), { type });
             return { type: Event.SOUND_DETECTED, payload: { ...flag, mediaFile } };
           }),
@@ -54,7 +54,7 @@ export const soundDetector: Detector = (ctx): Observable<EyeEmission> => {
         console.warn('[eye] sound monitoring stopped:', err);
         return EMPTY;
       }),
-      finalize(() => recorder.dispose()),
+      finalize(() => { recorder.dispose(); }),
     );
   });
 };

@@ -17,7 +17,7 @@ describe('tab focus detector', () => {
   it('a real switch to another page gives TAB_FOCUS_CHANGE false, TAB_NOT_FOCUS, then TAB_FOCUS_CHANGE true with awayMs', async () => {
     const rec = collect(tabFocusDetector(detectorContext()));
     try {
-      const { awayMs } = (await executeServerCommand('eye-switch-tab', { awayMs: 300 })) as { awayMs: number };
+      const { awayMs } = await executeServerCommand<{ awayMs: number }, { awayMs: number }>('eye-switch-tab', { awayMs: 300 });
       expect(rec.types()).to.deep.equal([EyeEvent.TAB_FOCUS_CHANGE, EyeEvent.TAB_NOT_FOCUS, EyeEvent.TAB_FOCUS_CHANGE]);
       const [lost, flag, back] = rec.emissions.map((e) => e.payload);
       expect(lost).to.deep.equal({ focused: false });
@@ -43,7 +43,7 @@ describe('tab focus detector', () => {
     await executeServerCommand('eye-switch-tab', { awayMs: 50 });
     await executeServerCommand('eye-switch-tab', { awayMs: 50 });
     rec.stop();
-    const flags = rec.emissions.filter((e) => e.type === EyeEvent.TAB_NOT_FOCUS).map((e) => e.payload as FlagData);
+    const flags = rec.emissions.filter((e) => e.type === EyeEvent.TAB_NOT_FOCUS).map((e) => e.payload);
     expect(flags.map((f) => f.details?.countThisSession)).to.deep.equal([1, 2]);
     expect(flags[0]!.id).to.not.equal(flags[1]!.id);
   });
@@ -61,7 +61,7 @@ describe('tab focus detector', () => {
     frame.srcdoc = '<input aria-label="answer" style="width:200px;height:40px">';
     frame.style.cssText = 'width:300px;height:100px';
     document.body.prepend(frame);
-    await new Promise((resolve) => frame.addEventListener('load', resolve, { once: true }));
+    await new Promise((resolve) => { frame.addEventListener('load', resolve, { once: true }); });
     let blurs = 0;
     const onBlur = () => blurs++;
     window.addEventListener('blur', onBlur);

@@ -21,7 +21,7 @@ export function detectorContext(overrides: Partial<DetectorContext> = {}, config
 export function collect(stream: Observable<EyeEmission>) {
   const emissions: EyeEmission[] = [];
   const sub = stream.subscribe((e) => emissions.push(e));
-  return { emissions, stop: () => sub.unsubscribe(), types: () => emissions.map((e) => e.type) };
+  return { emissions, stop: () => { sub.unsubscribe(); }, types: () => emissions.map((e) => e.type) };
 }
 
 /** An EventTarget that counts its live listeners, to prove a detector removes every one. */

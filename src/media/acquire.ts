@@ -1,3 +1,6 @@
+import { errorMessage, errorName } from '../errors.js';
+import { userMediaDevices } from '../platform.js';
+
 /**
  * Camera and microphone acquisition. <eye-proctor> acquires once and shares the stream with its
  * children and detectors; a host (or a test) may inject its own MediaStream instead, in which case
@@ -27,17 +30,18 @@ export class MediaAcquisitionError extends Error {
 
 export async function acquireMedia(request: MediaRequest, injected?: MediaStream | null): Promise<AcquiredMedia> {
   if (injected) return { stream: injected, owned: false };
-  if (!navigator.mediaDevices?.getUserMedia) {
+  const mediaDevices = userMediaDevices();
+  if (!mediaDevices) {
     throw new MediaAcquisitionError('media', 'this browser does not support getUserMedia (is the page served over https?)');
   }
   try {
-    const stream = await navigator.mediaDevices.getUserMedia({
+    const stream = await mediaDevices.getUserMedia({
       video: request.camera ? { width: { ideal: 640 }, height: { ideal: 480 }, facingMode: 'user' } : false,
       audio: request.microphone ? { echoCancellation: false, noiseSuppression: false, autoGainControl: false } : false,
     });
     return { stream, owned: true };
   } catch (err) {
-    const name = (err as DOMException)?.name;
+    const name = errorName(err);
     const device = request.camera ? 'camera' : 'microphone';
     const reason =
       name === 'NotAllowedError'
@@ -46,7 +50,7 @@ export async function acquireMedia(request: MediaRequest, injected?: MediaStream
           ? 'no such device was found'
           : name === 'NotReadableError'
             ? 'the device is in use by another application'
-            : String((err as Error)?.message ?? err);
+            : errorMessage(err);
     throw new MediaAcquisitionError(device, reason, { cause: err });
   }
 }

@@ -69,7 +69,7 @@ export class RollingAudioRecorder {
     const free = this.recordings.filter((r) => !r.claimed && r.recorder.state === 'recording');
     const oldEnough = free.filter((r) => now - r.startedAt >= lookbackMs);
     // Youngest of those old enough (shortest clip with the full pre-roll), else the oldest.
-    const pick = oldEnough.length ? oldEnough[oldEnough.length - 1]! : free[0] ?? this.startOne();
+    const pick = oldEnough.at(-1) ?? free[0] ?? this.startOne();
     pick.claimed = true;
     return {
       startedAt: pick.startedAt,
@@ -107,9 +107,12 @@ export class RollingAudioRecorder {
     if (index >= 0) this.recordings.splice(index, 1);
     const { recorder } = recording;
     return new Promise((resolve, reject) => {
-      if (recorder.state === 'inactive') return resolve(new Blob(recording.chunks, { type: recorder.mimeType }));
-      recorder.addEventListener('stop', () => resolve(new Blob(recording.chunks, { type: recorder.mimeType || this.mimeType })), { once: true });
-      recorder.addEventListener('error', (e) => reject((e as ErrorEvent).error ?? new Error('recording failed')), { once: true });
+      if (recorder.state === 'inactive') { resolve(new Blob(recording.chunks, { type: recorder.mimeType })); return; }
+      recorder.addEventListener('stop', () => { resolve(new Blob(recording.chunks, { type: recorder.mimeType || this.mimeType })); }, { once: true });
+      recorder.addEventListener('error', (e) => {
+        const error: unknown = e.error;
+        reject(error instanceof Error ? error : new Error('recording failed'));
+      }, { once: true });
       recorder.stop();
     });
   }

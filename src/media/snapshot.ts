@@ -29,7 +29,7 @@ export async function captureJpeg(source: Drawable, options: SnapshotOptions): P
   const ctx = canvas.getContext('2d');
   if (!ctx) throw new Error('2D canvas unavailable');
   ctx.drawImage(source, 0, 0, width, height);
-  const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', options.quality));
+  const blob = await new Promise<Blob | null>((resolve) => { canvas.toBlob(resolve, 'image/jpeg', options.quality); });
   if (!blob) throw new Error('JPEG encoding failed');
   return new File([blob], options.name, { type: 'image/jpeg', lastModified: Date.now() });
 }

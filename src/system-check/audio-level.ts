@@ -6,7 +6,7 @@ export const SILENCE_DB = -100;
 /** RMS of float samples (-1..1) in dBFS, floored at SILENCE_DB. */
 export function rmsDbfs(samples: Float32Array): number {
   let sum = 0;
-  for (let i = 0; i < samples.length; i++) sum += samples[i] * samples[i];
+  for (const s of samples) sum += s * s;
   const rms = Math.sqrt(sum / (samples.length || 1));
   return rms > 0 ? Math.max(SILENCE_DB, 20 * Math.log10(rms)) : SILENCE_DB;
 }

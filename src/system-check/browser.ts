@@ -1,6 +1,7 @@
 import { detectBrowser, MIN_BROWSER_VERSIONS, type BrowserInfo } from './browser-info.js';
 import { updateBrowserFix, INSECURE_CONTEXT_FIX } from './fixes.js';
 import type { CheckOutcome } from './types.js';
+import { platform, userMediaDevices } from '../platform.js';
 
 export interface FeatureResult {
   feature: 'getUserMedia' | 'WebAssembly' | 'Fullscreen API' | 'IndexedDB' | 'MediaRecorder' | 'version';
@@ -23,10 +24,10 @@ async function wasmWorks(): Promise<boolean> {
 
 /** Opens (and deletes) a scratch database: private windows in some browsers expose IndexedDB but fail here. */
 async function indexedDbWorks(timeoutMs = 3000): Promise<boolean> {
-  if (!globalThis.indexedDB) return false;
+  if (!platform.indexedDB) return false;
   const name = `eye-system-check-${Math.random().toString(36).slice(2)}`;
   const ok = await new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), timeoutMs);
+    const timer = setTimeout(() => { resolve(false); }, timeoutMs);
     try {
       const req = indexedDB.open(name, 1);
       req.onsuccess = () => {
@@ -51,11 +52,17 @@ async function indexedDbWorks(timeoutMs = 3000): Promise<boolean> {
   return ok;
 }
 
+/** True only when the browser says the page is not a secure context (older browsers without the flag: false). */
+export function isInsecureContext(): boolean {
+  return 'isSecureContext' in globalThis && !globalThis.isSecureContext;
+}
+
 function fullscreenSupported(doc: Document): boolean {
-  const d = doc as Document & { webkitFullscreenEnabled?: boolean };
+  // Older Safari has only the prefixed flag (fullscreenEnabled is then undefined).
+  const d: { fullscreenEnabled?: boolean; webkitFullscreenEnabled?: boolean } = doc;
   const el = doc.documentElement as HTMLElement & { webkitRequestFullscreen?: unknown };
   return (typeof el.requestFullscreen === 'function' || typeof el.webkitRequestFullscreen === 'function') &&
-    (d.fullscreenEnabled ?? d.webkitFullscreenEnabled ?? true) !== false;
+    (d.fullscreenEnabled ?? d.webkitFullscreenEnabled ?? true);
 }
 
 /** The audio/video container the widget records clips in, or null when MediaRecorder cannot record. */
@@ -67,12 +74,12 @@ export function recordableAudioType(): string | null {
 
 export async function probeBrowserFeatures(userAgent = navigator.userAgent, doc: Document = document): Promise<{ info: BrowserInfo; features: FeatureResult[] }> {
   const info = detectBrowser(userAgent);
-  const gum = typeof navigator.mediaDevices?.getUserMedia === 'function';
+  const gum = userMediaDevices() !== null;
   const recorderType = recordableAudioType();
   const min = info.family === 'other' ? null : MIN_BROWSER_VERSIONS[info.family];
   const versionOk = min === null || info.major === null || info.major >= min;
   const features: FeatureResult[] = [
-    { feature: 'getUserMedia', ok: gum, note: gum ? 'available' : globalThis.isSecureContext === false ? 'needs https' : 'missing' },
+    { feature: 'getUserMedia', ok: gum, note: gum ? 'available' : isInsecureContext() ? 'needs https' : 'missing' },
     { feature: 'WebAssembly', ok: await wasmWorks(), note: '' },
     { feature: 'Fullscreen API', ok: fullscreenSupported(doc), note: '' },
     { feature: 'IndexedDB', ok: await indexedDbWorks(), note: '' },
@@ -95,7 +102,7 @@ export async function checkBrowser(userAgent?: string, doc?: Document): Promise<
   if (missing.length === 0) {
     return { name: 'browser', status: 'success', message: `${info.name}${info.major ? ` ${info.major}` : ''} supports everything needed.`, details };
   }
-  const onlyInsecure = missing.length === 1 && missing[0].feature === 'getUserMedia' && globalThis.isSecureContext === false;
+  const onlyInsecure = missing.length === 1 && missing[0]?.feature === 'getUserMedia' && isInsecureContext();
   return {
     name: 'browser',
     status: 'failed',

@@ -61,6 +61,8 @@ export interface CalibrationReport {
   faceCount: number | null;
   /** Why the lighting is not OK, in words for the candidate; null when it is. */
   lightingWarning: string | null;
+  /** The same as a key (see `lightingIssueFor`), for translated UIs. */
+  lightingIssue: LightingIssue | null;
 }
 
 export const CALIBRATION_DEFAULTS = {
@@ -81,25 +83,33 @@ export function deriveSoundThreshold(noiseP90Db: number, baseDb: number, marginD
   return round(clamp(noiseP90Db + marginDb, baseDb, Math.min(0, baseDb + Math.max(0, maxRaiseDb))), 1);
 }
 
-export function lightingWarningFor(
+/** What is wrong with the candidate's lighting, as a key a UI can translate; null when it is fine. */
+export type LightingIssue = 'dark' | 'bright' | 'no-face' | 'weak-face';
+
+export function lightingIssueFor(
   brightness: number | null,
   faceConfidence: number | null,
   faceCount: number | null,
   o: { minFaceConfidence: number; minBrightness: number; maxBrightness: number },
-): string | null {
-  if (brightness !== null && brightness < o.minBrightness) {
-    return 'Your picture is too dark. Turn on a light in front of you (not behind you) so your face is clearly visible.';
-  }
-  if (brightness !== null && brightness > o.maxBrightness) {
-    return 'Your picture is too bright. Move away from direct sunlight or a bright window behind the camera.';
-  }
-  if (faceCount === 0) {
-    return 'Your face was not found. Sit in front of the camera, centred, with light on your face.';
-  }
-  if (faceConfidence !== null && faceConfidence < o.minFaceConfidence) {
-    return 'Your face is hard to recognise. Add light in front of you and avoid a bright window behind you.';
-  }
+): LightingIssue | null {
+  if (brightness !== null && brightness < o.minBrightness) return 'dark';
+  if (brightness !== null && brightness > o.maxBrightness) return 'bright';
+  if (faceCount === 0) return 'no-face';
+  if (faceConfidence !== null && faceConfidence < o.minFaceConfidence) return 'weak-face';
   return null;
+}
+
+const LIGHTING_WARNINGS: Record<LightingIssue, string> = {
+  dark: 'Your picture is too dark. Turn on a light in front of you (not behind you) so your face is clearly visible.',
+  bright: 'Your picture is too bright. Move away from direct sunlight or a bright window behind the camera.',
+  'no-face': 'Your face was not found. Sit in front of the camera, centred, with light on your face.',
+  'weak-face': 'Your face is hard to recognise. Add light in front of you and avoid a bright window behind you.',
+};
+
+/** The lighting issue in English (for logs and hosts); elements translate `lightingIssue` instead. */
+export function lightingWarningFor(...args: Parameters<typeof lightingIssueFor>): string | null {
+  const issue = lightingIssueFor(...args);
+  return issue ? LIGHTING_WARNINGS[issue] : null;
 }
 
 /** Mean brightness of the picture, sampled every ~300 ms for `durationMs`. */
@@ -161,8 +171,8 @@ function sampleFaces(
         if (best.length >= 3 && performance.now() - started >= durationMs) finish();
       },
       // A detector that cannot load leaves the face measurement out rather than failing calibration.
-      error: () => finish(),
-      complete: () => finish(),
+      error: () => { finish(); },
+      complete: () => { finish(); },
     });
     signal?.addEventListener('abort', onAbort, { once: true });
   });
@@ -187,6 +197,7 @@ export async function calibrate(options: CalibrationOptions): Promise<Calibratio
   if (levels.length === 0) throw new Error('No sound levels were measured');
   const noiseFloorDb = round(median(levels), 1);
   const noiseP90Db = round(percentile(levels, 90), 1);
+  const lightingIssue = lightingIssueFor(brightness, faces.confidence, faces.faceCount, o);
   const lightingWarning = lightingWarningFor(brightness, faces.confidence, faces.faceCount, o);
   const calibration: Calibration = {
     noiseFloorDb,
@@ -202,6 +213,7 @@ export async function calibrate(options: CalibrationOptions): Promise<Calibratio
     meanBrightness: brightness === null ? null : Math.round(brightness),
     faceCount: faces.faceCount,
     lightingWarning,
+    lightingIssue,
   };
 }
 

@@ -1,6 +1,7 @@
 import { detectBrowser, type BrowserFamily } from './browser-info.js';
 import { deviceBusyFix, INSECURE_CONTEXT_FIX, noDeviceFix, unblockDeviceFix } from './fixes.js';
 import { defaultGetUserMedia, failed, type CheckOutcome, type GetUserMedia } from './types.js';
+import { errorMessage, errorName } from '../errors.js';
 
 export interface DeviceProblem {
   reason: 'permission-denied' | 'no-device' | 'device-busy' | 'unsupported' | 'error';
@@ -34,7 +35,7 @@ export function describeMediaError(err: unknown, device: 'camera' | 'microphone'
     default:
       return {
         reason: 'error',
-        message: `The ${device} could not be opened (${(err as Error)?.message ?? String(err)}).`,
+        message: `The ${device} could not be opened (${errorMessage(err)}).`,
         fix: deviceBusyFix(device),
       };
   }
@@ -75,7 +76,7 @@ export async function accessDevice(
       owned = true;
     } catch (err) {
       const p = describeMediaError(err, device, family);
-      const details = [{ label: 'Browser error', value: (err as Error)?.name ?? 'unknown' }];
+      const details = [{ label: 'Browser error', value: errorName(err) ?? 'unknown' }];
       return { ok: false, outcome: failed(check, p.reason, p.message, p.fix, details) };
     }
   }

@@ -66,5 +66,5 @@ export function slowNetworkFix(problem: 'latency' | 'download' | 'upload' | 'unr
   const base = 'Move closer to your Wi-Fi router or use a network cable, and pause downloads, streaming and other devices on the same network.';
   return problem === 'upload'
     ? `${base} Uploading is what matters during the exam (snapshots and short audio clips), ${RETRY}`
-    : `${base} ${RETRY[0].toUpperCase()}${RETRY.slice(1)}`;
+    : `${base} ${RETRY.charAt(0).toUpperCase()}${RETRY.slice(1)}`;
 }

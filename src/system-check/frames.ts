@@ -7,7 +7,8 @@ export interface FrameProbe {
   height: number;
 }
 
-type FrameCallbackVideo = HTMLVideoElement & {
+/** A <video> whose frame callbacks may be missing (lib.dom types them as always there; older Firefox/Safari lack them). */
+type FrameCallbackVideo = Omit<HTMLVideoElement, 'requestVideoFrameCallback' | 'cancelVideoFrameCallback'> & {
   requestVideoFrameCallback?(cb: () => void): number;
   cancelVideoFrameCallback?(handle: number): void;
 };
@@ -24,7 +25,7 @@ export async function waitForFrames(
   signal?: AbortSignal,
   wanted = 3,
 ): Promise<FrameProbe> {
-  const v = video as FrameCallbackVideo;
+  const v: FrameCallbackVideo = video;
   v.muted = true;
   v.playsInline = true;
   v.autoplay = true;
@@ -37,7 +38,7 @@ export async function waitForFrames(
   let onAbort: (() => void) | undefined;
   try {
     await new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) return reject(abortError());
+      if (signal?.aborted) { reject(abortError()); return; }
       const seen = () => {
         count++;
         if (count >= wanted && v.videoWidth > 0) resolve();
@@ -45,7 +46,7 @@ export async function waitForFrames(
       if (v.requestVideoFrameCallback) {
         const onFrame = () => {
           seen();
-          handle = v.requestVideoFrameCallback!(onFrame);
+          handle = v.requestVideoFrameCallback?.(onFrame) ?? 0; // present: this callback came from it
         };
         handle = v.requestVideoFrameCallback(onFrame);
       }
@@ -56,7 +57,7 @@ export async function waitForFrames(
         }
       }, 100);
       timer = setTimeout(resolve, timeoutMs);
-      onAbort = () => reject(abortError());
+      onAbort = () => { reject(abortError()); };
       signal?.addEventListener('abort', onAbort, { once: true });
       v.play().catch(() => {
         // Autoplay refusal is possible outside a user gesture; frame counting still tells the truth.
@@ -84,6 +85,6 @@ export function meanBrightness(video: HTMLVideoElement): number | null {
   ctx.drawImage(video, 0, 0, 64, 48);
   const { data } = ctx.getImageData(0, 0, 64, 48);
   let sum = 0;
-  for (let i = 0; i < data.length; i += 4) sum += 0.2126 * data[i] + 0.7152 * data[i + 1] + 0.0722 * data[i + 2];
+  for (let i = 0; i < data.length; i += 4) sum += 0.2126 * (data[i] ?? 0) + 0.7152 * (data[i + 1] ?? 0) + 0.0722 * (data[i + 2] ?? 0);
   return sum / (data.length / 4);
 }

@@ -1,9 +1,11 @@
 import type { SystemCheck, SystemCheckName, SystemCheckStatus } from '../events.js';
 import { checkBrowser } from './browser.js';
+import type { IdentityCheckOptions } from './identity.js';
 import { checkInternetSpeed, type SpeedTestOptions } from './internet-speed.js';
 import { checkMicrophone } from './microphone.js';
 import type { CheckOutcome, GetUserMedia } from './types.js';
 import { checkWebcam } from './webcam.js';
+import { errorMessage, errorName } from '../errors.js';
 
 /** Where a check is in the UI; the SystemCheck payload folds `running` into `default`. */
 export type CheckState = 'default' | 'running' | 'success' | 'failed';
@@ -22,6 +24,8 @@ export interface CheckDependencies {
   audioContext?: AudioContext;
   speed?: SpeedTestOptions;
   webcam?: { minWidth?: number; minHeight?: number };
+  /** For the `identity` step: assets, thresholds and the optional reference photo. */
+  identity?: Omit<IdentityCheckOptions, 'stream' | 'getUserMedia' | 'signal'>;
   signal?: AbortSignal;
 }
 
@@ -38,14 +42,18 @@ export async function runCheck(name: SystemCheckName, deps: CheckDependencies): 
         return await checkBrowser();
       case 'internetSpeed':
         return await checkInternetSpeed(deps.relayUrl, { ...deps.speed, signal });
+      case 'identity':
+        if (!deps.identity) throw new Error('the identity step needs its options');
+        // Loaded on demand: the identity step (and its model) is opt-in.
+        return await (await import('./identity.js')).checkIdentity({ ...deps.identity, stream: deps.stream, getUserMedia: deps.getUserMedia, signal });
     }
   } catch (err) {
-    if ((err as Error)?.name === 'AbortError') throw err;
+    if (errorName(err) === 'AbortError') throw err;
     return {
       name,
       status: 'failed',
       reason: 'error',
-      message: `The check could not finish (${(err as Error)?.message ?? String(err)}).`,
+      message: `The check could not finish (${errorMessage(err)}).`,
       fix: 'Press “Retry”. If it keeps failing, reload the page.',
       details: [],
     };

@@ -7,7 +7,8 @@ export function percentile(values: readonly number[], p: number): number {
   const rank = (Math.min(100, Math.max(0, p)) / 100) * (sorted.length - 1);
   const lo = Math.floor(rank);
   const hi = Math.ceil(rank);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+  const at = (i: number) => sorted[i] ?? Number.NaN; // lo and hi are in range: values is not empty
+  return at(lo) + (at(hi) - at(lo)) * (rank - lo);
 }
 
 export function median(values: readonly number[]): number {

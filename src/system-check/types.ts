@@ -1,9 +1,12 @@
 import type { SystemCheckName } from '../events.js';
+import { userMediaDevices } from '../platform.js';
 
 export type { SystemCheckName } from '../events.js';
 
 /** The four checks, in the order the candidate sees them. */
 export const SYSTEM_CHECK_NAMES: readonly SystemCheckName[] = ['webcam', 'microphone', 'browser', 'internetSpeed'];
+/** Every check, the opt-in ones included (`identity`: enrollment, see src/system-check/identity.ts). */
+export const ALL_CHECK_NAMES: readonly SystemCheckName[] = [...SYSTEM_CHECK_NAMES, 'identity'];
 
 /** A measured value shown next to a check (e.g. "Resolution: 1280 × 720"). */
 export interface CheckDetail {
@@ -31,8 +34,8 @@ export interface CheckOutcome {
 export type GetUserMedia = (constraints: MediaStreamConstraints) => Promise<MediaStream>;
 
 export function defaultGetUserMedia(): GetUserMedia | null {
-  const md = globalThis.navigator?.mediaDevices;
-  return md?.getUserMedia ? (c) => md.getUserMedia(c) : null;
+  const md = userMediaDevices();
+  return md ? (c) => md.getUserMedia(c) : null;
 }
 
 export function failed(
@@ -52,7 +55,7 @@ export function abortError(): DOMException {
 /** Resolves after `ms`, rejects early with AbortError when `signal` aborts. */
 export function delay(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError());
+    if (signal?.aborted) { reject(abortError()); return; }
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();

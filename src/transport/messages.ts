@@ -11,7 +11,8 @@ export interface MessageIdentity {
 
 /**
  * Non-flag events the relay keeps in the session timeline: they drive its status machine
- * (STARTED, END_PROCTORING, PAUSED, RESUMED) or travel with the session (calibration, check).
+ * (STARTED, END_PROCTORING, PAUSED, RESUMED) or travel with the session (calibration, check,
+ * the candidate's consent).
  */
 export const LIFECYCLE_EVENTS = new Set<Event>([
   Event.STARTED,
@@ -20,6 +21,8 @@ export const LIFECYCLE_EVENTS = new Set<Event>([
   Event.RESUMED,
   Event.SYSTEM_CHECK_COMPLETED,
   Event.CALIBRATION_COMPLETED,
+  Event.CONSENT_GIVEN,
+  Event.CONSENT_DECLINED,
 ]);
 
 /**
@@ -32,8 +35,9 @@ function isTabReturn(emission: EyeEmission): boolean {
 
 /** The wire body of a flag: every FlagData field except the File (which travels as `mediaFile`). */
 export function flagBody(flag: FlagData & { mediaFile?: File }, sessionId: string): Record<string, unknown> {
-  const { mediaFile: _file, ...rest } = flag;
-  return { ...rest, sessionId: rest.sessionId ?? sessionId };
+  const body: Record<string, unknown> = { ...flag };
+  delete body.mediaFile;
+  return { ...body, sessionId: flag.sessionId ?? sessionId };
 }
 
 /**
@@ -45,14 +49,14 @@ export function toRelayMessage(emission: EyeEmission, identity: MessageIdentity,
   if (isFlagEvent(emission.type)) {
     const flag = emission.payload as FlagData & { mediaFile?: File };
     const id = flag.id ?? randomUUID();
-    const media = flag.mediaFile instanceof Blob ? flag.mediaFile : null;
+    const media = flag.mediaFile instanceof Blob ? flag.mediaFile : null; // a File (or a host's plain Blob, which has no name)
     return {
       id,
       kind: 'flag',
       type: emission.type,
       body: { ...flagBody(flag, identity.sessionId), id },
       media,
-      mediaName: media ? (flag.mediaFile!.name || `${emission.type.toLowerCase()}`) : null,
+      mediaName: media ? (media.name || emission.type.toLowerCase()) : null,
     };
   }
   if (!LIFECYCLE_EVENTS.has(emission.type) && !isTabReturn(emission)) return null;

@@ -10,6 +10,7 @@ import {
   getSession,
   injectFault,
   makeJpeg,
+  makePaddedJpeg,
   relayUrl,
   sha256Hex,
   download,
@@ -30,6 +31,14 @@ describe('Outbox (IndexedDB) against a real relay', function () {
     outboxes.push(outbox);
     return outbox;
   };
+  /** An outbox with the session's credentials, recording every delivery result. */
+  const openRecording = async () => {
+    const outbox = await open();
+    outbox.setCredentials(credentials);
+    const results: DeliveryResult[] = [];
+    outbox.results$.subscribe((r) => results.push(r));
+    return { outbox, results };
+  };
   const identity = () => ({ examId: session.examId, candidateId: session.candidateId, sessionId: session.sessionId });
   const flagOf = (type: Parameters<ReturnType<typeof createFlagFactory>>[0]) => createFlagFactory(identity())(type);
   const message = (emission: EyeEmission) => toRelayMessage(emission, identity())!;
@@ -43,7 +52,7 @@ describe('Outbox (IndexedDB) against a real relay', function () {
     dbName = `eye-outbox-test-${Math.random().toString(36).slice(2)}`;
   });
 
-  afterEach(async () => {
+  afterEach(() => {
     for (const o of outboxes) o.close();
     outboxes = [];
     indexedDB.deleteDatabase(dbName);
@@ -77,10 +86,7 @@ describe('Outbox (IndexedDB) against a real relay', function () {
   });
 
   it('makes repeats harmless: the same flag id sent twice is stored once', async () => {
-    const outbox = await open();
-    outbox.setCredentials(credentials);
-    const results: DeliveryResult[] = [];
-    outbox.results$.subscribe((r) => results.push(r));
+    const { outbox, results } = await openRecording();
     const flag = flagOf(Event.TAB_NOT_FOCUS);
     await outbox.enqueue(flagMessage(flag));
     await outbox.flush();
@@ -108,10 +114,7 @@ describe('Outbox (IndexedDB) against a real relay', function () {
   });
 
   it('drops what the relay refuses for good (4xx) and reports it, without blocking the rest', async () => {
-    const outbox = await open();
-    outbox.setCredentials(credentials);
-    const results: DeliveryResult[] = [];
-    outbox.results$.subscribe((r) => results.push(r));
+    const { outbox, results } = await openRecording();
     const foreign = { ...flagOf(Event.TAB_NOT_FOCUS), examId: 'another-exam' }; // outside the token's scope: 403
     const good = flagOf(Event.EXIT_FULLSCREEN);
     await outbox.enqueue(flagMessage(foreign));
@@ -123,12 +126,28 @@ describe('Outbox (IndexedDB) against a real relay', function () {
     expect((await getSession(session.sessionId)).flags.map((f) => f.id)).to.deep.equal([good.id]);
   });
 
+  it('gives up a media flag the relay answers 413 (over its size limit): removed, reported once, the rest delivered', async () => {
+    const { outbox, results } = await openRecording();
+    const tooBig = flagOf(Event.FACE_ABSENCE);
+    const after = flagOf(Event.TAB_NOT_FOCUS);
+    await outbox.enqueue(flagMessage(tooBig, await makePaddedJpeg(3 * 1024 * 1024)));
+    await outbox.enqueue(flagMessage(after));
+    await eventually(async () => (await outbox.pending()).length === 0);
+    expect(results.map((r) => [r.outcome, r.record.id])).to.deep.equal([
+      ['rejected', tooBig.id],
+      ['delivered', after.id],
+    ]);
+    const rejected = results[0] as Extract<DeliveryResult, { outcome: 'rejected' }>;
+    expect([rejected.error.kind, rejected.error.status, rejected.error.code]).to.deep.equal(['rejected', 413, 'payload_too_large']);
+    expect((await getSession(session.sessionId)).flags.map((f) => f.id)).to.deep.equal([after.id]);
+  });
+
   it('holds messages when the token is refused and sends them once a valid token is set', async () => {
     const outbox = await open();
     outbox.setCredentials({ ...credentials, sessionToken: `${session.token}x` });
     const flag = flagOf(Event.TAB_NOT_FOCUS);
     await outbox.enqueue(flagMessage(flag));
-    await eventually(async () => outbox.state$.value === 'unauthorized');
+    await eventually(() => Promise.resolve(outbox.state === 'unauthorized'));
     expect(await outbox.pending()).to.have.length(1);
     outbox.setCredentials(credentials);
     await eventually(async () => (await outbox.pending()).length === 0);

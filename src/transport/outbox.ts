@@ -2,6 +2,8 @@ import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.js';
 import { openDatabase, requestToPromise, transactionDone } from './idb.js';
 import { RelayClient, RelayError, type RelayCredentials, type RelayMessage, type RelayResponse } from './relay-client.js';
+import { errorMessage } from '../errors.js';
+import { platform } from '../platform.js';
 
 /** One message waiting in IndexedDB, with the credentials it was queued under. */
 export interface OutboxRecord extends RelayMessage, RelayCredentials {
@@ -11,6 +13,9 @@ export interface OutboxRecord extends RelayMessage, RelayCredentials {
   attempts: number;
   lastError: string | null;
 }
+
+/** A record read back from IndexedDB: it always carries its key. */
+export type StoredOutboxRecord = OutboxRecord & { seq: number };
 
 export type DeliveryResult =
   | { outcome: 'delivered'; record: OutboxRecord; response: RelayResponse }
@@ -52,10 +57,17 @@ const KEEPALIVE_BUDGET_BYTES = 60 * 1024;
 export class Outbox {
   private readonly resultsSubject = new Subject<DeliveryResult>();
   readonly results$: Observable<DeliveryResult> = this.resultsSubject.asObservable();
-  readonly state$ = new BehaviorSubject<OutboxState>('idle');
+  private readonly stateSubject = new BehaviorSubject<OutboxState>('idle');
+  /** The queue's state; read-only for everyone but the outbox itself. */
+  readonly state$: Observable<OutboxState> = this.stateSubject.asObservable();
+
+  /** The current state (the latest value of `state$`). */
+  get state(): OutboxState {
+    return this.stateSubject.value;
+  }
 
   /** Mirror of this instance's view of the queue: pagehide must send synchronously. */
-  private readonly pendingBySeq = new Map<number, OutboxRecord>();
+  private readonly pendingBySeq = new Map<number, StoredOutboxRecord>();
   /** Messages handed to enqueue() whose IndexedDB write has not committed yet (a closing page). */
   private readonly unsaved = new Set<OutboxRecord>();
   /** Newest token per session: a host may renew a token while older messages wait. */
@@ -80,11 +92,11 @@ export class Outbox {
     this.client = options.client ?? new RelayClient();
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.win = options.window ?? (typeof window === 'undefined' ? null : window);
-    this.locks = options.locks === undefined ? (globalThis.navigator?.locks ?? null) : options.locks;
+    this.locks = options.locks === undefined ? (platform.navigator?.locks ?? null) : options.locks;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 60_000;
     this.random = options.random ?? Math.random;
     // Another tab upgrades or deletes the database: let go at once (it waits for us otherwise).
-    db.onversionchange = () => this.close();
+    db.onversionchange = () => { this.close(); };
     this.win?.addEventListener('online', this.onOnline);
     this.win?.addEventListener('offline', this.onOffline);
     this.win?.addEventListener('pagehide', this.onPageHide);
@@ -98,7 +110,7 @@ export class Outbox {
       store.createIndex('id', 'id', { unique: true });
     });
     const outbox = new Outbox(db, dbName, options);
-    for (const record of await outbox.pending()) outbox.pendingBySeq.set(record.seq!, record);
+    for (const record of await outbox.pending()) outbox.pendingBySeq.set(record.seq, record);
     return outbox;
   }
 
@@ -107,7 +119,7 @@ export class Outbox {
     const renewed = this.tokens.get(credentials.sessionId) !== credentials.sessionToken;
     this.current = { ...credentials };
     this.tokens.set(credentials.sessionId, credentials.sessionToken);
-    if (renewed && this.state$.value === 'unauthorized') this.state$.next('idle');
+    if (renewed && this.stateSubject.value === 'unauthorized') this.stateSubject.next('idle');
     this.kick();
   }
 
@@ -154,10 +166,10 @@ export class Outbox {
   }
 
   /** Every queued message, oldest first, straight from IndexedDB (other tabs' included). */
-  async pending(): Promise<OutboxRecord[]> {
+  async pending(): Promise<StoredOutboxRecord[]> {
     const tx = this.db.transaction(STORE, 'readonly');
-    const records = await requestToPromise(tx.objectStore(STORE).getAll() as IDBRequest<OutboxRecord[]>);
-    return records.sort((a, b) => a.seq! - b.seq!);
+    const records = await requestToPromise(tx.objectStore(STORE).getAll() as IDBRequest<StoredOutboxRecord[]>);
+    return records.sort((a, b) => a.seq - b.seq);
   }
 
   /** How many messages wait (all tabs), without reading them. */
@@ -186,7 +198,7 @@ export class Outbox {
    */
   sendWithKeepalive(): number {
     const records = [
-      ...[...this.pendingBySeq.values()].sort((a, b) => a.seq! - b.seq!),
+      ...[...this.pendingBySeq.values()].sort((a, b) => a.seq - b.seq),
       ...[...this.unsaved].filter((u) => ![...this.pendingBySeq.values()].some((r) => r.id === u.id)),
     ];
     const size = (r: OutboxRecord) => JSON.stringify(r.body).length + (r.media?.size ?? 0) + 1024;
@@ -213,24 +225,24 @@ export class Outbox {
     this.win?.removeEventListener('offline', this.onOffline);
     this.win?.removeEventListener('pagehide', this.onPageHide);
     this.wake?.();
-    this.state$.next('closed');
-    this.state$.complete();
+    this.stateSubject.next('closed');
+    this.stateSubject.complete();
     this.resultsSubject.complete();
     this.db.close();
   }
 
-  private readonly onOnline = () => this.retryNow();
+  private readonly onOnline = () => { this.retryNow(); };
   private readonly onOffline = () => {
-    if (this.state$.value === 'backoff') this.state$.next('offline');
+    if (this.stateSubject.value === 'backoff') this.stateSubject.next('offline');
   };
   private readonly onPageHide = () => {
     if (this.pendingBySeq.size || this.unsaved.size) this.sendWithKeepalive();
   };
 
   private kick(): void {
-    if (this.closed || this.draining || this.state$.value === 'unauthorized') return;
+    if (this.closed || this.draining || this.stateSubject.value === 'unauthorized') return;
     this.draining = this.drainLoop()
-      .catch((err) => {
+      .catch((err: unknown) => {
         // Closed mid-send (page leaving, database deleted by another tab): nothing to report.
         if (!this.closed) console.error('[eye] outbox stopped draining', err);
       })
@@ -247,10 +259,10 @@ export class Outbox {
     };
   }
 
-  private async head(): Promise<OutboxRecord | null> {
+  private async head(): Promise<StoredOutboxRecord | null> {
     const tx = this.db.transaction(STORE, 'readonly');
     const cursor = await requestToPromise(tx.objectStore(STORE).openCursor());
-    return (cursor?.value as OutboxRecord | undefined) ?? null;
+    return (cursor?.value as StoredOutboxRecord | undefined) ?? null;
   }
 
   private async remove(seq: number): Promise<void> {
@@ -260,26 +272,26 @@ export class Outbox {
     this.pendingBySeq.delete(seq);
   }
 
-  private async noteFailure(record: OutboxRecord, error: RelayError): Promise<void> {
+  private async noteFailure(record: StoredOutboxRecord, error: RelayError): Promise<void> {
     const tx = this.db.transaction(STORE, 'readwrite');
     const store = tx.objectStore(STORE);
-    const stored = (await requestToPromise(store.get(record.seq!))) as OutboxRecord | undefined;
+    const stored = (await requestToPromise(store.get(record.seq))) as OutboxRecord | undefined;
     if (stored) store.put({ ...stored, attempts: stored.attempts + 1, lastError: error.message });
     await transactionDone(tx);
   }
 
   /** Sends the oldest message (under a cross-tab lock, so two tabs never race on the same head). */
-  private async sendHead(): Promise<{ record: OutboxRecord; result: RelayResponse | RelayError } | null> {
+  private async sendHead(): Promise<{ record: StoredOutboxRecord; result: RelayResponse | RelayError } | null> {
     const step = async () => {
       const record = await this.head();
       if (!record) return null;
-      this.state$.next('sending');
+      this.stateSubject.next('sending');
       try {
         const response = await this.client.send(this.credentialsFor(record), record, AbortSignal.timeout(this.requestTimeoutMs));
-        await this.remove(record.seq!);
+        await this.remove(record.seq);
         return { record, result: response };
       } catch (err) {
-        const error = err instanceof RelayError ? err : new RelayError('network', String((err as Error)?.message ?? err));
+        const error = err instanceof RelayError ? err : new RelayError('network', errorMessage(err));
         return { record, result: error };
       }
     };
@@ -289,10 +301,10 @@ export class Outbox {
   private async drainLoop(): Promise<void> {
     while (!this.closed) {
       const sent = await this.sendHead();
-      if (this.closed) return;
+      if (this.isClosed) return; // close() may have run during the send (read through the getter: not narrowed by the loop test)
       if (!sent) {
         this.failures = 0;
-        this.state$.next('idle');
+        this.stateSubject.next('idle');
         return;
       }
       const { record, result } = sent;
@@ -304,18 +316,18 @@ export class Outbox {
       const isCurrentSession = record.sessionId === this.current?.sessionId;
       if (result.kind === 'rejected' || (result.kind === 'unauthorized' && !isCurrentSession)) {
         // The relay will never accept this message (or nobody can renew its token): report and drop it.
-        await this.remove(record.seq!);
+        await this.remove(record.seq);
         this.resultsSubject.next({ outcome: 'rejected', record, error: result });
         continue;
       }
       await this.noteFailure(record, result);
       if (result.kind === 'unauthorized') {
-        this.state$.next('unauthorized');
+        this.stateSubject.next('unauthorized');
         return;
       }
       this.failures++;
       const delay = Math.max(result.retryAfterMs ?? 0, backoffDelay(this.failures, this.backoff, this.random));
-      this.state$.next(this.win && !this.win.navigator.onLine ? 'offline' : 'backoff');
+      this.stateSubject.next(this.win && !this.win.navigator.onLine ? 'offline' : 'backoff');
       await this.sleep(delay);
     }
   }

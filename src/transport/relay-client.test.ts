@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { backoffDelay } from './backoff.js';
-import { buildRequest, parseRelayResponse, parseRetryAfter } from './relay-client.js';
+import { buildRequest, classifyStatus, parseRelayResponse, parseRetryAfter, RelayClient, RelayError } from './relay-client.js';
 import { readSessionToken, renewalDelayMs } from './session-token.js';
 
 describe('relay client helpers', () => {
@@ -13,6 +13,13 @@ describe('relay client helpers', () => {
     });
     expect(parseRelayResponse({ id: 'f1', directive: 'self-destruct' }).directive).to.equal(null);
     expect(parseRelayResponse(null)).to.deep.equal({ id: '', duplicate: false, session: { status: 'UNKNOWN' }, directive: null });
+  });
+
+  it('retries only statuses that can change (408, 425, 429, 5xx); other 4xx are permanent; 401 waits for a token', () => {
+    const classes = (statuses: number[]) => statuses.map(classifyStatus);
+    expect(classes([408, 425, 429, 500, 502, 503, 504, 507, 599])).to.deep.equal(Array(9).fill('retryable'));
+    expect(classes([400, 403, 404, 405, 409, 410, 413, 414, 415, 422, 431, 501, 505])).to.deep.equal(Array(13).fill('rejected'));
+    expect(classifyStatus(401)).to.equal('unauthorized');
   });
 
   it('reads Retry-After as seconds or an HTTP date', () => {
@@ -40,6 +47,18 @@ describe('relay client helpers', () => {
     expect((json.headers as Record<string, string>)['content-type']).to.equal('application/json');
     expect(json.keepalive).to.equal(true);
     expect(json.credentials).to.equal('omit');
+  });
+
+  it('keeps a flag the relay could not store for now (503 database_unavailable, 507 disk full) and honours Retry-After', async () => {
+    const creds = { relayUrl: 'https://relay.example', sessionId: 's1', sessionToken: 'tok' };
+    const message = { id: 'f1', kind: 'flag' as const, type: 'TAB_NOT_FOCUS', body: { id: 'f1', type: 'TAB_NOT_FOCUS' }, media: null, mediaName: null };
+    for (const [status, error] of [[503, 'database_unavailable'], [507, 'insufficient_storage']] as const) {
+      const answer = () => Promise.resolve(new Response(JSON.stringify({ error, message: 'later' }), { status, headers: { 'retry-after': '5' } }));
+      const err = await new RelayClient(answer).send(creds, message).then(() => null, (e: unknown) => e);
+      expect(err).to.be.instanceOf(RelayError);
+      expect((err as RelayError).kind, String(status)).to.equal('retryable');
+      expect((err as RelayError).retryAfterMs).to.equal(5000);
+    }
   });
 
   it('reads the session id and expiry from a session token, and renews at 80% of its life', () => {

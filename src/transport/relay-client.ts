@@ -1,5 +1,7 @@
-/** What the relay may tell the widget in a flag response. */
-export type Directive = 'pause' | 'resume' | 'end';
+import { errorMessage } from '../errors.js';
+
+/** What the relay may tell the widget in a flag response (`re-enroll`: a proctor wants the face enrolled again). */
+export type Directive = 'pause' | 'resume' | 'end' | 're-enroll';
 
 export type SessionStatus = 'CREATED' | 'IN_PROGRESS' | 'PAUSED' | 'STOPPED' | 'SUSPENDED' | 'COMPLETED';
 
@@ -7,7 +9,8 @@ export type SessionStatus = 'CREATED' | 'IN_PROGRESS' | 'PAUSED' | 'STOPPED' | '
 export interface RelayResponse {
   id: string;
   duplicate: boolean;
-  session: { status: SessionStatus | string };
+  /** A SessionStatus; typed string so that a status a newer relay adds still parses. */
+  session: { status: string };
   directive: Directive | null;
 }
 
@@ -49,8 +52,24 @@ export class RelayError extends Error {
   }
 }
 
-/** Statuses where the same request may succeed later (the flag id makes the retry harmless). */
-const RETRYABLE_STATUSES = new Set([408, 425, 429, 500, 502, 503, 504]);
+/**
+ * What an HTTP status means for a message, decided once for every client of the relay:
+ * - 401: the session token was refused; the message waits for a renewed token.
+ * - 408, 425, 429 and 5xx (except 501, 505): the relay or a proxy could not take it now (507: its
+ *   disk is full, the flag waits until space is freed); the same request may succeed later, and the
+ *   message id makes the retry harmless.
+ * - every other 4xx (400 bad input, 403 out of the token's scope, 404 unknown session, 409 flag
+ *   conflict or session already ended, 410, 413 too large, 415, 422, ...) and 501/505: permanent.
+ *   Sending the same bytes again gets the same answer, so the message is given up.
+ */
+export type StatusClass = 'unauthorized' | 'retryable' | 'rejected';
+
+export function classifyStatus(status: number): StatusClass {
+  if (status === 401) return 'unauthorized';
+  if (status === 408 || status === 425 || status === 429) return 'retryable';
+  if (status >= 500 && status <= 599 && status !== 501 && status !== 505) return 'retryable';
+  return 'rejected';
+}
 
 export function parseRetryAfter(value: string | null, now = Date.now()): number | null {
   if (!value) return null;
@@ -60,7 +79,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(date) ? null : Math.max(0, date - now);
 }
 
-const DIRECTIVES = new Set<string>(['pause', 'resume', 'end']);
+const DIRECTIVES = new Set<string>(['pause', 'resume', 'end', 're-enroll']);
 
 /** Checks the relay's answer instead of trusting it: a bad directive must not steer the widget. */
 export function parseRelayResponse(json: unknown): RelayResponse {
@@ -108,7 +127,7 @@ export class RelayClient {
     try {
       res = await this.fetchImpl(relayEndpoint(credentials), { ...buildRequest(credentials, message), signal });
     } catch (err) {
-      throw new RelayError('network', `relay unreachable: ${(err as Error)?.message ?? err}`);
+      throw new RelayError('network', `relay unreachable: ${errorMessage(err)}`);
     }
     const text = await res.text().catch(() => '');
     let json: unknown = null;
@@ -122,11 +141,9 @@ export class RelayClient {
     const code = typeof error.error === 'string' ? error.error : null;
     const detail = typeof error.message === 'string' ? error.message : text.slice(0, 200);
     const message_ = `relay answered ${res.status}${code ? ` ${code}` : ''}: ${detail}`;
-    if (res.status === 401) throw new RelayError('unauthorized', message_, res.status, code);
-    if (RETRYABLE_STATUSES.has(res.status)) {
-      throw new RelayError('retryable', message_, res.status, code, parseRetryAfter(res.headers.get('retry-after')));
-    }
-    throw new RelayError('rejected', message_, res.status, code);
+    const kind = classifyStatus(res.status);
+    const retryAfterMs = kind === 'retryable' ? parseRetryAfter(res.headers.get('retry-after')) : null;
+    throw new RelayError(kind, message_, res.status, code, retryAfterMs);
   }
 
   /**
@@ -139,13 +156,12 @@ export class RelayClient {
     try {
       res = await this.fetchImpl(url, { method: 'POST', headers: { authorization: `Bearer ${credentials.sessionToken}` }, credentials: 'omit', mode: 'cors' });
     } catch (err) {
-      throw new RelayError('network', `relay unreachable: ${(err as Error)?.message ?? err}`);
+      throw new RelayError('network', `relay unreachable: ${errorMessage(err)}`);
     }
     const json = (await res.json().catch(() => null)) as { token?: unknown; expiresAt?: unknown; error?: unknown; message?: unknown } | null;
-    if (res.ok && typeof json?.token === 'string') return { token: json.token, expiresAt: String(json.expiresAt ?? '') };
+    if (res.ok && typeof json?.token === 'string') return { token: json.token, expiresAt: typeof json.expiresAt === 'string' ? json.expiresAt : '' };
     const text = `token renewal answered ${res.status}: ${typeof json?.message === 'string' ? json.message : ''}`;
-    if (res.status === 401) throw new RelayError('unauthorized', text, res.status);
-    throw new RelayError(RETRYABLE_STATUSES.has(res.status) ? 'retryable' : 'rejected', text, res.status);
+    throw new RelayError(classifyStatus(res.status), text, res.status);
   }
 
   /**

@@ -7,23 +7,23 @@ const ASSETS = '/assets/mediapipe';
 
 describe('FaceDetectionService', function () {
   this.timeout(60000);
-  let camera: FakeCamera;
-  afterEach(() => camera?.stop());
+  let camera: FakeCamera | undefined;
+  afterEach(() => { camera?.stop(); });
 
   for (const engine of ['worker', 'main-thread'] as const) {
     it(`detects one face, then four, then none in a live stream (${engine})`, async () => {
       camera = await fakeCamera('single-face');
       const service = new FaceDetectionService(camera.stream, { assetsBaseUrl: ASSETS, detectionFps: 10, minFaceConfidence: 0.5, engine });
       const longTasks: number[] = [];
-      const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration)));
+      const observer = new PerformanceObserver((list) => { list.getEntries().forEach((e) => longTasks.push(e.duration)); });
       observer.observe({ type: 'longtask', buffered: false });
       const frames = await firstValueFrom(service.frames$.pipe(take(6), toArray()));
       expect(frames.every((f) => f.engine === engine)).to.equal(true);
       expect(frames.map((f) => f.faceCount)).to.deep.equal([1, 1, 1, 1, 1, 1]);
-      const face = frames[0].faces.find((f) => f.score >= 0.5)!;
+      const face = frames[0]!.faces.find((f) => f.score >= 0.5)!;
       expect(face.x).to.be.within(0, 1);
       expect(face.width).to.be.within(0.1, 0.9);
-      expect(frames[0].frameWidth).to.equal(engine === 'worker' ? 640 : 320);
+      expect(frames[0]!.frameWidth).to.equal(engine === 'worker' ? 640 : 320);
 
       const sub = service.frames$.subscribe();
       await camera.show('group');
@@ -47,7 +47,9 @@ describe('FaceDetectionService', function () {
     camera = await fakeCamera('single-face');
     const service = new FaceDetectionService(camera.stream, { assetsBaseUrl: '/no-such-assets', detectionFps: 5, minFaceConfidence: 0.5 });
     let error: unknown = null;
-    await firstValueFrom(service.frames$).catch((e) => (error = e));
+    await firstValueFrom(service.frames$).catch((e: unknown) => {
+      error = e;
+    });
     expect(error).to.be.instanceOf(Error);
     expect((error as Error).name).to.equal('FaceModelLoadError');
     expect((error as Error).message).to.contain('404');

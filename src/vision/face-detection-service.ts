@@ -1,6 +1,7 @@
 import { Observable, share } from 'rxjs';
 import { acquireVideoSource } from '../media/video-source.js';
-import { createFaceEngine, type FaceEngine, type FaceEngineMode } from './face-engine.js';
+import type { FaceEngine, FaceEngineMode } from './face-engine.js';
+import { releaseFaceEngine, takeFaceEngine } from './face-engine-preload.js';
 import type { CameraFrame, FrameDetections } from './tasks-face-detector.js';
 
 export type { DetectedFace } from './tasks-face-detector.js';
@@ -53,46 +54,64 @@ export class FaceDetectionService {
     this.frames$ = new Observable<FaceFrame>((subscriber) => {
       const source = acquireVideoSource(stream);
       const periodMs = 1000 / options.detectionFps;
+      const model = { assetsBaseUrl: options.assetsBaseUrl, minFaceConfidence: options.minFaceConfidence };
       let engine: FaceEngine | null = null;
       let stopped = false;
+      /** A detection failed or hung: the engine is not given back for reuse. */
+      let failed = false;
+      /** This engine has answered once: later detections get the shorter timeout. */
+      let warm = false;
       let timer: ReturnType<typeof setTimeout> | undefined;
+      /** `stopped` read afresh after an await (TypeScript keeps an earlier check's narrowing across it). */
+      const isStopped = (): boolean => stopped;
 
-      const tick = async (): Promise<void> => {
+      const tick = async (current: FaceEngine): Promise<void> => {
         if (stopped) return;
         const started = performance.now();
         if (source.hasFrame()) {
           const t0 = performance.now();
-          const pending = grabFrame(source.video, engine!.kind, started);
+          const pending = grabFrame(source.video, current.kind, started);
           const grabMs = performance.now() - t0;
           const frame = await pending;
-          if (stopped) return frame.close();
+          if (isStopped()) { frame.close(); return; }
           const t1 = performance.now();
-          const result = engine!.detect(frame, started);
+          const result = current.detect(frame, started);
           const handMs = performance.now() - t1;
-          const detections = await withTimeout(result, DETECT_TIMEOUT_MS);
-          if (stopped) return;
+          const detections = await withTimeout(result, warm ? DETECT_TIMEOUT_MS : FIRST_DETECT_TIMEOUT_MS);
+          warm = true;
+          if (isStopped()) return;
           const mainThreadMs = grabMs + handMs; // handMs includes the inference itself on the main-thread engine
-          this.record(engine!.kind, detections.detectMs, mainThreadMs);
+          this.record(current.kind, detections.detectMs, mainThreadMs);
           const faceCount = detections.faces.filter((f) => f.score >= options.minFaceConfidence).length;
-          subscriber.next({ ...detections, timestamp: started, faceCount, engine: engine!.kind, mainThreadMs });
+          subscriber.next({ ...detections, timestamp: started, faceCount, engine: current.kind, mainThreadMs });
         }
-        timer = setTimeout(run, Math.max(0, periodMs - (performance.now() - started)));
+        timer = setTimeout(() => { run(current); }, Math.max(0, periodMs - (performance.now() - started)));
       };
-      const run = () => tick().catch((err) => !stopped && subscriber.error(err));
+      /** One detection round; a failure ends the stream (its error handler is the only consumer). */
+      const run = (current: FaceEngine): void => {
+        void tick(current).catch((err: unknown) => {
+          failed = true;
+          if (!stopped) subscriber.error(err);
+        });
+      };
 
-      createFaceEngine({ assetsBaseUrl: options.assetsBaseUrl, minFaceConfidence: options.minFaceConfidence }, options.engine)
+      // The engine <eye-proctor> preloaded during init(), when it matches; a fresh one otherwise.
+      takeFaceEngine(model, options.engine)
         .then((e) => {
-          if (stopped) return e.close();
+          if (stopped) { releaseFaceEngine(e, model, options.engine); return; }
           engine = e;
           this.stats.engine = e.kind;
-          run();
+          run(e);
         })
-        .catch((err) => !stopped && subscriber.error(err));
+        .catch((err: unknown) => {
+          if (!stopped) subscriber.error(err);
+        });
 
       return () => {
         stopped = true;
         clearTimeout(timer);
-        engine?.close();
+        if (engine && !failed) releaseFaceEngine(engine, model, options.engine);
+        else engine?.close();
         source.release();
       };
     }).pipe(share());
@@ -111,13 +130,15 @@ export class FaceDetectionService {
 
 /** A detection that takes longer than this means the engine hung: error, so it gets restarted. */
 const DETECT_TIMEOUT_MS = 10_000;
+/** The first detection also warms the engine up (wasm and shader compilation): slow on a busy device. */
+const FIRST_DETECT_TIMEOUT_MS = 60_000;
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`face detection took longer than ${ms / 1000} s`)), ms);
+    timer = setTimeout(() => { reject(new Error(`face detection took longer than ${ms / 1000} s`)); }, ms);
   });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+  return Promise.race([promise, timeout]).finally(() => { clearTimeout(timer); });
 }
 
 /** Width frames are scaled to before detection (boxes are normalized, so nothing else changes). */

@@ -21,7 +21,7 @@ describe('face detection cost (benchmark)', function () {
       // Warm-up (model load, first inferences) is excluded.
       await firstValueFrom(service.frames$.pipe(take(3), toArray()));
       const longTasks: number[] = [];
-      const observer = new PerformanceObserver((list) => list.getEntries().forEach((e) => longTasks.push(e.duration)));
+      const observer = new PerformanceObserver((list) => { list.getEntries().forEach((e) => longTasks.push(e.duration)); });
       observer.observe({ type: 'longtask' });
       const started = performance.now();
       const frames = await firstValueFrom(service.frames$.pipe(take(FRAMES), toArray()));

@@ -6,6 +6,7 @@
  */
 import { createVideoFaceDetector, frameSize, type VideoFaceDetector } from './tasks-face-detector.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
+import { errorMessage } from '../errors.js';
 
 interface WorkerScope {
   postMessage(message: FromWorker): void;
@@ -31,14 +32,14 @@ async function preloadWasmLoader(url: string): Promise<void> {
 
 let detector: VideoFaceDetector | null = null;
 
-scope.addEventListener('message', async ({ data }) => {
+async function handleMessage({ data }: MessageEvent<ToWorker>): Promise<void> {
   switch (data.type) {
     case 'init':
       try {
         detector = await createVideoFaceDetector(data.options, preloadWasmLoader);
         scope.postMessage({ type: 'ready' });
       } catch (err) {
-        scope.postMessage({ type: 'init-error', message: String((err as Error)?.message ?? err) });
+        scope.postMessage({ type: 'init-error', message: errorMessage(err) });
       }
       return;
     case 'detect':
@@ -48,7 +49,7 @@ scope.addEventListener('message', async ({ data }) => {
         const detections = detector.detect(data.frame, width, height, data.timestampMs);
         scope.postMessage({ type: 'result', id: data.id, detections });
       } catch (err) {
-        scope.postMessage({ type: 'detect-error', id: data.id, message: String((err as Error)?.message ?? err) });
+        scope.postMessage({ type: 'detect-error', id: data.id, message: errorMessage(err) });
       } finally {
         data.frame.close();
       }
@@ -58,4 +59,9 @@ scope.addEventListener('message', async ({ data }) => {
       detector = null;
       scope.close();
   }
+}
+
+// Each message is handled on its own; the handler reports its failures back to the page.
+scope.addEventListener('message', (e) => {
+  void handleMessage(e);
 });

@@ -33,14 +33,14 @@ class WorkerFaceEngine implements FaceEngine {
       if (msg.type === 'result') waiter?.resolve(msg.detections);
       else waiter?.reject(new Error(msg.message));
     });
-    worker.addEventListener('error', (e) => this.failAll(new Error(`face worker crashed: ${e.message}`)));
+    worker.addEventListener('error', (e) => { this.failAll(new Error(`face worker crashed: ${e.message}`)); });
   }
 
   static async create(options: FaceModelOptions): Promise<WorkerFaceEngine> {
     const worker = new Worker(new URL('./face-detector.worker.js', import.meta.url), { type: 'module', name: 'eye-face-detector' });
     try {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('face worker did not start in time')), INIT_TIMEOUT_MS);
+        const timer = setTimeout(() => { reject(new Error('face worker did not start in time')); }, INIT_TIMEOUT_MS);
         worker.addEventListener('message', function onMessage(e: MessageEvent<FromWorker>) {
           if (e.data.type !== 'ready' && e.data.type !== 'init-error') return;
           clearTimeout(timer);
@@ -71,7 +71,7 @@ class WorkerFaceEngine implements FaceEngine {
 
   close(): void {
     this.worker.postMessage({ type: 'close' } satisfies ToWorker);
-    setTimeout(() => this.worker.terminate(), 1000);
+    setTimeout(() => { this.worker.terminate(); }, 1000);
     this.failAll(new Error('face engine closed'));
   }
 
@@ -87,13 +87,16 @@ class MainThreadFaceEngine implements FaceEngine {
   static async create(options: FaceModelOptions): Promise<MainThreadFaceEngine> {
     return new MainThreadFaceEngine(await createVideoFaceDetector(options));
   }
-  async detect(frame: CameraFrame, timestampMs: number): Promise<FrameDetections> {
-    try {
-      const { width, height } = frameSize(frame);
-      return this.detector.detect(frame, width, height, timestampMs);
-    } finally {
-      frame.close();
-    }
+  detect(frame: CameraFrame, timestampMs: number): Promise<FrameDetections> {
+    // Runs synchronously, like the worker engine's interface promises; a throw becomes the rejection.
+    return new Promise((resolve) => {
+      try {
+        const { width, height } = frameSize(frame);
+        resolve(this.detector.detect(frame, width, height, timestampMs));
+      } finally {
+        frame.close();
+      }
+    });
   }
   close(): void {
     this.detector.close();

@@ -9,7 +9,7 @@ import { sceneCanvas, loadBitmap, GROUP_PHOTO } from '../../test/fixtures/face-i
  */
 describe('built face model (dist/assets/face_detector.tflite)', function () {
   this.timeout(60000);
-  let detector: FaceDetector;
+  let detector: FaceDetector | undefined;
 
   before(async () => {
     const fileset = await FilesetResolver.forVisionTasks('/assets/mediapipe/wasm');
@@ -19,7 +19,7 @@ describe('built face model (dist/assets/face_detector.tflite)', function () {
       minDetectionConfidence: 0.5,
     });
   });
-  after(() => detector?.close());
+  after(() => { detector?.close(); });
 
   it('carries TFLite metadata: the unmodified package model is refused', async () => {
     const fileset = await FilesetResolver.forVisionTasks('/assets/mediapipe/wasm');
@@ -37,22 +37,22 @@ describe('built face model (dist/assets/face_detector.tflite)', function () {
   });
 
   it('finds at least 3 faces on a group photo', async () => {
-    const full = detector.detect(await loadBitmap(GROUP_PHOTO));
+    const full = detector!.detect(await loadBitmap(GROUP_PHOTO));
     expect(full.detections.length).to.be.at.least(3);
-    const camera = detector.detect(await sceneCanvas('group'));
+    const camera = detector!.detect(await sceneCanvas('group'));
     expect(camera.detections.length).to.be.at.least(3);
   });
 
   it('finds exactly one face on a single-face crop', async () => {
-    const result = detector.detect(await sceneCanvas('single-face'));
+    const result = detector!.detect(await sceneCanvas('single-face'));
     expect(result.detections.length).to.equal(1);
-    expect(result.detections[0].categories[0].score).to.be.greaterThan(0.7);
-    const box = result.detections[0].boundingBox!;
+    expect(result.detections[0]!.categories[0]!.score).to.be.greaterThan(0.7);
+    const box = result.detections[0]!.boundingBox!;
     expect(box.width).to.be.greaterThan(100);
   });
 
   it('finds no face on an empty room', async () => {
-    const result = detector.detect(await sceneCanvas('empty'));
+    const result = detector!.detect(await sceneCanvas('empty'));
     expect(result.detections).to.have.length(0);
   });
 });

@@ -1,4 +1,5 @@
-import { FaceDetector, FilesetResolver, type ImageSource } from '@mediapipe/tasks-vision';
+import { FaceDetector, FilesetResolver } from '@mediapipe/tasks-vision';
+import { IMPLAUSIBLE_SCORE_FACTOR, plausibleFaceGeometry } from './face-geometry.js';
 
 /**
  * The MediaPipe tasks-vision FaceDetector, created from self-hosted assets (never a CDN):
@@ -12,7 +13,10 @@ export interface DetectedFace {
   y: number;
   width: number;
   height: number;
+  /** The model's score, halved when the keypoints are not laid out like a face (see face-geometry.ts). */
   score: number;
+  /** BlazeFace keypoints, normalized: right eye, left eye, nose tip, mouth, right ear, left ear (identity uses them for pose). */
+  keypoints?: { x: number; y: number }[];
 }
 
 /** Faces found in one frame. `faces` holds every candidate the model returned, above and below the threshold. */
@@ -47,7 +51,7 @@ export function faceAssetUrls(assetsBaseUrl: string): { wasmBase: string; model:
 }
 
 export interface VideoFaceDetector {
-  detect(frame: ImageSource, frameWidth: number, frameHeight: number, timestampMs: number): FrameDetections;
+  detect(frame: TexImageSource, frameWidth: number, frameHeight: number, timestampMs: number): FrameDetections;
   close(): void;
 }
 
@@ -78,16 +82,19 @@ export async function createVideoFaceDetector(
       const detectMs = performance.now() - started;
       const faces = result.detections.map((d) => {
         const box = d.boundingBox ?? { originX: 0, originY: 0, width: 0, height: 0 };
+        const keypoints = d.keypoints.map((k) => ({ x: k.x, y: k.y })); // empty when the model gives none
+        const modelScore = d.categories[0]?.score ?? 0;
         return {
           x: box.originX / frameWidth,
           y: box.originY / frameHeight,
           width: box.width / frameWidth,
           height: box.height / frameHeight,
-          score: d.categories[0]?.score ?? 0,
+          score: plausibleFaceGeometry(keypoints, frameWidth, frameHeight) ? modelScore : modelScore * IMPLAUSIBLE_SCORE_FACTOR,
+          keypoints,
         };
       });
       return { faces, frameWidth, frameHeight, detectMs };
     },
-    close: () => detector.close(),
+    close: () => { detector.close(); },
   };
 }

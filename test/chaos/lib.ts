@@ -19,7 +19,7 @@ export function openStoreDb(store: RelayStore): Kysely<Database> {
   return openDatabase({ databaseUrl: store.env.DATABASE_URL!, pgSchema: store.pgSchema, poolMax: 2 }).db;
 }
 
-export async function waitUntil<T>(what: string, fn: () => Promise<T | undefined | null | false>, timeoutMs: number, everyMs = 250): Promise<T> {
+export async function waitUntil<T>(what: string, fn: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs: number, everyMs = 250): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -35,7 +35,7 @@ export function webhookIdsByFlag(requests: ReceivedRequest[]): Map<string, Set<s
   for (const r of requests) {
     let env: { id?: string; data?: { flag_id?: string; session_id?: string } };
     try {
-      env = JSON.parse(r.body);
+      env = JSON.parse(r.body) as typeof env;
     } catch {
       continue;
     }

@@ -50,7 +50,7 @@ for (const engine of ENGINES) {
         // claimed by the killed worker is picked up again when its lease expires (~31 s here).
         await waitUntil(
           'every stored flag delivered',
-          async () => {
+          () => {
             const seen = webhookIdsByFlag(receiver.requests);
             return [...stored].every((k) => seen.has(k));
           },

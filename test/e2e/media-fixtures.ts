@@ -17,3 +17,13 @@ export async function makeJpeg(seed = 1, width = 160, height = 120): Promise<Fil
   const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.85 });
   return new File([blob], `snapshot-${seed}.jpg`, { type: 'image/jpeg' });
 }
+
+/**
+ * A real JPEG padded after its end marker to `bytes` (decoders ignore trailing bytes): a snapshot
+ * too large for the relay's media limit (2 MiB for images by default).
+ */
+export async function makePaddedJpeg(bytes: number, seed = 1): Promise<File> {
+  const jpeg = await makeJpeg(seed);
+  const padding = new Uint8Array(Math.max(0, bytes - jpeg.size));
+  return new File([jpeg, padding], `padded-${seed}.jpg`, { type: 'image/jpeg' });
+}

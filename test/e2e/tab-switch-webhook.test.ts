@@ -28,8 +28,8 @@ describe('e2e: a real tab switch -> proctoring_event.tab_switch with duration_ms
     await el.init({ camera: false, microphone: false, fullscreen: false, snapshotIntervalMs: 0 });
     await el.start();
 
-    const { awayMs } = (await executeServerCommand('eye-switch-tab', { awayMs: 700 })) as { awayMs: number };
-    await eventually(async () => returns.length === 1);
+    const { awayMs } = await executeServerCommand<{ awayMs: number }, unknown>('eye-switch-tab', { awayMs: 700 });
+    await eventually(() => returns.length === 1);
     expect(flags).to.have.length(1);
     expect(returns[0]!.flagId).to.equal(flags[0]!.id);
     const measured = returns[0]!.awayMs!;

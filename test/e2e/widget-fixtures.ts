@@ -24,6 +24,7 @@ export function useIsolatedOutbox(prefix = 'eye-e2e', scope: 'each' | 'all' = 'e
 /** An `<eye-proctor>` wired to a relay session (optionally seeing `stream` instead of a camera). */
 export function proctorOnRelay(session: RelaySession & { examId: string; candidateId: string }, relayUrl: string, stream?: MediaStream): Promise<EyeProctor> {
   return fixture<EyeProctor>(html`<eye-proctor
+    consent="external"
     .mediaStream=${stream ?? null}
     exam-id=${session.examId}
     candidate-id=${session.candidateId}

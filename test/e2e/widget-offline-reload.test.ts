@@ -14,7 +14,7 @@ import {
   startReceiver,
   waitForWebhook,
 } from './relay-commands.js';
-import type { WidgetSetup } from './fixtures/widget-page.js';
+import type { WidgetPageApi, WidgetSetup } from './fixtures/widget-page.js';
 
 /*
  * The real widget (real MediaPipe, face photo camera) in a page with its own browser context:
@@ -23,7 +23,8 @@ import type { WidgetSetup } from './fixtures/widget-page.js';
  */
 const PAGE = new URL('./fixtures/widget-page.html', import.meta.url).href;
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- page-side functions see the fixture's `window.eyeTest` */
+/** Page side: the fixture's `window.eyeTest`. */
+type PageWindow = Window & { eyeTest: WidgetPageApi };
 type Absence = { id: string; sha256: string; size: number };
 
 describe('e2e: the widget loses nothing offline or across a reload', function () {
@@ -43,12 +44,12 @@ describe('e2e: the widget loses nothing offline or across a reload', function ()
     handle = null;
   });
 
-  const startWidget = () => evalInPage(handle!, (async (s: WidgetSetup) => (window as any).eyeTest.start(s)) as any, setup);
-  const absences = async () => (await evalInPage<Absence[]>(handle!, (() => (window as any).eyeTest.absences) as any)).result;
+  const startWidget = () => evalInPage(handle!, (async (s: WidgetSetup) => (window as unknown as PageWindow).eyeTest.start(s)), setup);
+  const absences = async () => (await evalInPage<Absence[]>(handle!, (() => (window as unknown as PageWindow).eyeTest.absences))).result;
   /** Monitoring runs: the relay has STARTED and MediaPipe (loaded from the relay) sees the face. */
   const started = async () => {
     await eventually(async () => (await getSession(setup.sessionId)).status === 'IN_PROGRESS', 20_000);
-    await eventually(async () => (await evalInPage<string>(handle!, (() => (window as any).eyeTest.faceState()) as any)).result === 'one', 30_000);
+    await eventually(async () => (await evalInPage<string>(handle!, (() => (window as unknown as PageWindow).eyeTest.faceState()))).result === 'one', 30_000);
   };
 
   async function expectDelivered(absence: Absence) {
@@ -64,27 +65,27 @@ describe('e2e: the widget loses nothing offline or across a reload', function ()
     await startWidget();
     await started();
     await setPageOffline(handle!, true);
-    await evalInPage(handle!, (() => (window as any).eyeTest.show('empty')) as any);
+    await evalInPage(handle!, (() => (window as unknown as PageWindow).eyeTest.show('empty')));
     const [absence] = await eventually(async () => {
       const list = await absences();
       return list.length ? list : undefined;
     }, 20_000);
-    await eventually(async () => /Offline: 1 event saved/.test((await evalInPage<string>(handle!, (() => (window as any).eyeTest.statusText()) as any)).result), 20_000);
+    await eventually(async () => /You are offline\. .*: 1\./.test((await evalInPage<string>(handle!, (() => (window as unknown as PageWindow).eyeTest.statusText()))).result), 20_000);
     expect((await getSession(setup.sessionId)).flags.some((f) => f.id === absence!.id)).to.equal(false);
 
     await setPageOffline(handle!, false);
     await expectDelivered(absence!);
-    await eventually(async () => (await evalInPage<{ pending: number }>(handle!, (() => (window as any).eyeTest.relayStatus()) as any)).result.pending === 0);
+    await eventually(async () => (await evalInPage<{ pending: number }>(handle!, (() => (window as unknown as PageWindow).eyeTest.relayStatus()))).result.pending === 0);
   });
 
   it('page exit: end() and leaving the page at once still gets END_PROCTORING to the relay (keepalive)', async () => {
     await startWidget();
     await started();
     await evalInPage(handle!, (() => {
-      void (window as any).eyeTest.end();
+      void (window as unknown as PageWindow).eyeTest.end();
       location.href = 'about:blank'; // the host navigates away right after handing in
       return true;
-    }) as any);
+    }));
     const view = await eventually(async () => {
       const v = await getSession(setup.sessionId);
       return v.status === 'COMPLETED' ? v : undefined;
@@ -96,20 +97,20 @@ describe('e2e: the widget loses nothing offline or across a reload', function ()
     await startWidget();
     await started();
     await blockInPage(handle!, setup.relayUrl, true);
-    await evalInPage(handle!, (() => (window as any).eyeTest.show('empty')) as any);
+    await evalInPage(handle!, (() => (window as unknown as PageWindow).eyeTest.show('empty')));
     const [absence] = await eventually(async () => {
       const list = await absences();
       return list.length ? list : undefined;
     }, 20_000);
     // Durable before the reload: the IndexedDB copy holds the same JPEG bytes.
     await eventually(async () => {
-      const stored = (await evalInPage<{ id: string; sha256: string | null }[]>(handle!, ((db: string) => (window as any).eyeTest.stored(db)) as any, setup.dbName)).result;
+      const stored = (await evalInPage<{ id: string; sha256: string | null }[]>(handle!, ((db: string) => (window as unknown as PageWindow).eyeTest.stored(db)), setup.dbName)).result;
       return stored.some((r) => r.id === absence!.id && r.sha256 === absence!.sha256);
     });
 
     await reloadPage(handle!); // real reload: new document; the relay is still unreachable meanwhile
     expect(await absences()).to.deep.equal([]);
-    const stored = (await evalInPage<{ id: string; sha256: string | null }[]>(handle!, ((db: string) => (window as any).eyeTest.stored(db)) as any, setup.dbName)).result;
+    const stored = (await evalInPage<{ id: string; sha256: string | null }[]>(handle!, ((db: string) => (window as unknown as PageWindow).eyeTest.stored(db)), setup.dbName)).result;
     expect(stored.find((r) => r.id === absence!.id)?.sha256).to.equal(absence!.sha256);
 
     await blockInPage(handle!, setup.relayUrl, false);

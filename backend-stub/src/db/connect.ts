@@ -1,12 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import pg from 'pg';
 import { SchemaScopedPostgresDialect } from './pg-introspector.js';
 import type { Database } from './schema.js';
 
 export type DbEngine = 'sqlite' | 'postgres';
+
+export const DEFAULT_PG_APPLICATION_NAME = 'eye-relay';
+export const DEFAULT_PG_CONNECT_TIMEOUT_MS = 5000;
 
 export interface DbOptions {
   /** `postgres://...` / `postgresql://...`, or a SQLite file path. */
@@ -15,6 +18,13 @@ export interface DbOptions {
   pgSchema?: string | null;
   /** PostgreSQL pool size. */
   poolMax?: number;
+  /**
+   * PostgreSQL `application_name` of every pooled connection (default `eye-relay`): what operators
+   * see in pg_stat_activity, and how a chaos test finds this relay's backends.
+   */
+  pgApplicationName?: string;
+  /** PostgreSQL: give up getting a connection after this long (the request answers 503), ms. */
+  pgConnectTimeoutMs?: number;
   /** SQLite page cache per connection, KiB (default 2000). */
   sqliteCacheKiB?: number;
 }
@@ -37,14 +47,26 @@ export function assertSchemaName(name: string): void {
  */
 function withStatementCache(sqlite: BetterSqlite3.Database, max = 500): SqliteDatabase {
   const cache = new Map<string, BetterSqlite3.Statement>();
+  // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, SQLITE_IOERR); Kysely's
+  // ROLLBACK then fails with "no transaction is active" and that error would hide the real one
+  // (a full disk answering 500 instead of 507). ROLLBACK is a no-op when nothing is open.
+  let rollback: BetterSqlite3.Statement | null = null;
+  const rollbackIfOpen: SqliteStatement = {
+    reader: false,
+    run: () => (sqlite.inTransaction ? (rollback ??= sqlite.prepare('rollback')).run() : { changes: 0, lastInsertRowid: 0 }),
+    all: () => [],
+    iterate: () => [][Symbol.iterator](),
+  };
   return {
     prepare(sql: string) {
+      if (sql === 'rollback') return rollbackIfOpen;
       let stmt = cache.get(sql);
       if (stmt) {
         cache.delete(sql); // re-insert: most recently used last
       } else {
         stmt = sqlite.prepare(sql);
-        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+        const oldest = cache.keys().next();
+        if (cache.size >= max && !oldest.done) cache.delete(oldest.value);
       }
       cache.set(sql, stmt);
       return stmt;
@@ -65,9 +87,16 @@ export function openDatabase(opts: DbOptions): { db: Kysely<Database>; engine: D
       connectionString: opts.databaseUrl,
       max: opts.poolMax ?? 10,
       options: opts.pgSchema ? `-c search_path=${opts.pgSchema}` : undefined,
+      application_name: opts.pgApplicationName ?? DEFAULT_PG_APPLICATION_NAME,
+      // Without a limit a request waits forever for a connection while the server is down.
+      connectionTimeoutMillis: opts.pgConnectTimeoutMs ?? DEFAULT_PG_CONNECT_TIMEOUT_MS,
     });
-    // An idle client losing its connection must not crash the process.
+    // An idle client losing its connection must not crash the process (the pool drops it).
     pool.on('error', () => {});
+    // Nor may a checked-out one (pg-pool listens only while a client is idle): the query in flight
+    // rejects and reaches its request as a 503; the broken client is not queryable and is removed
+    // from the pool when released, so the next request opens a fresh connection.
+    pool.on('connect', (client) => client.on('error', () => {}));
     return { db: new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }) }), engine };
   }
   const file = resolve(opts.databaseUrl.replace(/^sqlite:(\/\/)?/i, ''));

@@ -25,9 +25,10 @@ test('writes of one turn share a commit; later writes wait for the next; each se
 
 test('a failing shared commit is retried item by item: only the bad item fails', async () => {
   const commits: number[][] = [];
-  const group = new GroupCommit<number>(async (items) => {
-    if (items.includes(13)) throw new Error(`bad item in ${items.join(',')}`);
+  const group = new GroupCommit<number>((items) => {
+    if (items.includes(13)) return Promise.reject(new Error(`bad item in ${items.join(',')}`));
     commits.push(items);
+    return Promise.resolve();
   });
   const results = await Promise.allSettled([12, 13, 14].map((n) => group.write(n)));
   assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
@@ -36,4 +37,25 @@ test('a failing shared commit is retried item by item: only the bad item fails',
   // The writer keeps working after a failure.
   await group.write(15);
   assert.deepEqual(commits.at(-1), [15]);
+});
+
+test('parallel batches of at most maxBatch items, each sorted by `order`', async () => {
+  const commits: number[][] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const group = new GroupCommit<number>(
+    async (items) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await new Promise((r) => setTimeout(r, 5));
+      commits.push(items);
+      inFlight--;
+    },
+    { maxBatch: 3, parallel: 2, order: (a, b) => a - b },
+  );
+  await Promise.all([9, 3, 7, 1, 8, 2, 6].map((n) => group.write(n)));
+  assert.equal(maxInFlight, 2);
+  assert.deepEqual(commits.map((c) => c.length).sort(), [1, 3, 3]);
+  for (const c of commits) assert.deepEqual(c, [...c].sort((a, b) => a - b));
+  assert.deepEqual(commits.flat().sort(), [1, 2, 3, 6, 7, 8, 9]);
 });

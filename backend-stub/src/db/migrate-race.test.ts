@@ -15,10 +15,10 @@ test('migrations survive other schemas being dropped concurrently (PostgreSQL)',
   const tag = randomBytes(4).toString('hex');
   const admin = new pg.Client({ connectionString: TEST_PG_URL });
   await admin.connect();
-  let stop = false;
+  const churn = { stop: false };
   let churned = 0;
   const churner = (async () => {
-    while (!stop) {
+    while (!churn.stop) {
       const n = `eye_churn_${tag}_${churned++ % 3}`;
       await admin.query(`create schema if not exists ${n}; create table if not exists ${n}.t (id serial primary key, a text)`);
       await admin.query(`drop schema ${n} cascade`);
@@ -41,7 +41,7 @@ test('migrations survive other schemas being dropped concurrently (PostgreSQL)',
       }
     }
   } finally {
-    stop = true;
+    churn.stop = true;
     await churner;
     await admin.end();
   }

@@ -2,7 +2,7 @@ import { Migrator, PostgresAdapter, sql, type Kysely, type MigrationResult } fro
 import { migrations } from './migrations/index.js';
 
 /** Runs every pending migration; throws with the failing migration's error. */
-export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResult[]> {
+export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<MigrationResult[]> {
   // PostgreSQL: pin Kysely's bookkeeping tables to our schema. Without it the Migrator's
   // introspection sees kysely_migration* tables of ANY schema in the database (other relays, other
   // test runs) and then fails with 'relation "kysely_migration_lock" does not exist'.
@@ -12,7 +12,10 @@ export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResult[
       : undefined;
   const migrator = new Migrator({
     db,
-    provider: { getMigrations: async () => migrations },
+    provider: { getMigrations: () => Promise.resolve(migrations) },
+    // Numbers are reserved per branch (0011 landed before 0006 / 0008): a database that already ran
+    // a later-numbered migration still runs an earlier-numbered one merged after it.
+    allowUnorderedMigrations: true,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
   let { error, results } = await migrator.migrateToLatest();
@@ -25,7 +28,7 @@ export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResult[
   }
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
-    const err = new Error(`migration ${failed?.migrationName ?? '?'} failed: ${String((error as Error).message ?? error)}`);
+    const err = new Error(`migration ${failed?.migrationName ?? '?'} failed: ${error instanceof Error ? error.message : typeof error === 'string' ? error : JSON.stringify(error)}`);
     (err as Error & { cause?: unknown }).cause = error;
     throw err;
   }
@@ -33,7 +36,7 @@ export async function migrateToLatest(db: Kysely<any>): Promise<MigrationResult[
 }
 
 function isOtherSchemaVanished(error: unknown, ours: string | undefined): boolean {
-  const e = error as { code?: string; message?: string };
-  const m = /schema "([^"]+)" does not exist/.exec(e?.message ?? '');
-  return e?.code === '3F000' && m !== null && m[1] !== ours;
+  const e: { code?: unknown; message?: unknown } = typeof error === 'object' && error !== null ? error : {};
+  const m = /schema "([^"]+)" does not exist/.exec(typeof e.message === 'string' ? e.message : '');
+  return e.code === '3F000' && m !== null && m[1] !== ours;
 }

@@ -30,11 +30,12 @@ interface ColumnRow {
  * exist'. The relay only ever works in its own schema.
  */
 export class CurrentSchemaIntrospector implements DatabaseIntrospector {
-  constructor(private readonly db: Kysely<any>) {}
+  constructor(private readonly db: Kysely<unknown>) {}
 
   async getSchemas(): Promise<SchemaMetadata[]> {
-    const r = await sql<{ name: string }>`select current_schema() as name`.execute(this.db);
-    return r.rows.filter((row) => row.name !== null);
+    // current_schema() is null when no schema of the search path exists.
+    const r = await sql<{ name: string | null }>`select current_schema() as name`.execute(this.db);
+    return r.rows.filter((row): row is SchemaMetadata => row.name !== null);
   }
 
   async getTables(options: DatabaseMetadataOptions = { withInternalKyselyTables: false }): Promise<TableMetadata[]> {
@@ -74,7 +75,7 @@ export class CurrentSchemaIntrospector implements DatabaseIntrospector {
 
 /** PostgresDialect whose introspection stays in the current schema. */
 export class SchemaScopedPostgresDialect extends PostgresDialect {
-  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
     return new CurrentSchemaIntrospector(db);
   }
 }

@@ -1,11 +1,18 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { IncidentsTable } from '../incidents/tables.js';
 import type {
-  IncidentsTable,
   WebhookAttemptsTable,
   WebhookDeliveriesTable,
   WebhookEndpointsTable,
   WebhookEventsTable,
 } from '../webhooks/tables.js';
+import type {
+  ConsoleAuditTable,
+  ConsoleSessionsTable,
+  ConsoleSignInFailuresTable,
+  IncidentHistoryTable,
+  ReviewersTable,
+} from '../console/tables.js';
 
 /**
  * Table types for Kysely. One interface per table, listed in `Database` at the bottom.
@@ -68,6 +75,10 @@ export interface SessionsTable {
   risk_evidence: ColumnType<number, number | undefined, number>;
   /** When `risk_evidence` was last evaluated (ISO), null before the first scored flag. */
   risk_evaluated_at: string | null;
+  /** A proctor's pending re-enroll request (ISO); the widget gets the `re-enroll` directive until it enrolls again. */
+  reenroll_requested_at: string | null;
+  /** JSON (sessions/consent.ts `ConsentRecord`) or null before the candidate answered. */
+  consent: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: string;
   updated_at: string;
 }
@@ -81,6 +92,13 @@ export interface MediaTable {
   /** File name inside the media directory, chosen by the relay (never from input). */
   storage_name: string;
   created_at: string;
+}
+
+/** Committed media bytes when the media store is `database` (media/db-store.ts). */
+export interface MediaBlobsTable {
+  /** = media.storage_name. */
+  storage_name: string;
+  bytes: Buffer;
 }
 
 /** Every event a widget posted for a session (flags and lifecycle events such as STARTED). */
@@ -113,12 +131,18 @@ export interface Database {
   exams: ExamsTable;
   sessions: SessionsTable;
   media: MediaTable;
+  media_blobs: MediaBlobsTable;
   flags: FlagsTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   incidents: IncidentsTable;
+  reviewers: ReviewersTable;
+  console_sessions: ConsoleSessionsTable;
+  console_sign_in_failures: ConsoleSignInFailuresTable;
+  console_audit: ConsoleAuditTable;
+  incident_history: IncidentHistoryTable;
 }
 
 export type Tenant = Selectable<TenantsTable>;

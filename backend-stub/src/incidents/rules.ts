@@ -5,6 +5,7 @@
  *
  * | rule             | opens when                                             | severity           |
  * |------------------|--------------------------------------------------------|--------------------|
+ * | FACE_MISMATCH    | a FACE_MISMATCH flag (someone else may be sitting it)  | HIGH               |
  * | MULTIPLE_FACES   | a MULTIPLE_FACE flag                                   | HIGH               |
  * | FACE_ABSENCE     | a FACE_ABSENCE flag                                    | MEDIUM             |
  * | DEVTOOLS         | a DEVTOOLS_OPEN flag                                   | MEDIUM             |
@@ -14,8 +15,8 @@
  * | AUDIO            | 3rd SOUND_DETECTED of the session                      | LOW                |
  * | RISK_ESCALATION  | risk score >= the exam's escalation_threshold          | HIGH               |
  */
-import { Event } from '../../../src/events.js';
-import type { IncidentSeverity } from '../webhooks/tables.js';
+import { Event, isEvent } from '../../../src/events.js';
+import type { IncidentSeverity } from './tables.js';
 
 export interface RuleHit {
   rule: string;
@@ -40,7 +41,10 @@ export const SEVERITY_RANK: Record<IncidentSeverity, number> = { LOW: 1, MEDIUM:
 export function evaluateRules(input: RuleInput): RuleHit[] {
   const hits: RuleHit[] = [];
   const n = input.countThisSession;
-  switch (input.flagType) {
+  switch (isEvent(input.flagType) ? input.flagType : undefined) {
+    case Event.FACE_MISMATCH:
+      hits.push({ rule: 'FACE_MISMATCH', severity: 'HIGH', description: 'The face on camera does not match the enrolled candidate' });
+      break;
     case Event.MULTIPLE_FACE:
       hits.push({ rule: 'MULTIPLE_FACES', severity: 'HIGH', description: 'More than one face was visible on camera' });
       break;

@@ -9,8 +9,11 @@ import { httpError } from '../errors.js';
 import { examRiskSettings } from '../risk/service.js';
 import type { CatalogEvent } from '../webhooks/catalog.js';
 import { enqueueEvent, isPostgres, newId } from '../webhooks/outbox.js';
-import type { IncidentRow, IncidentSeverity, IncidentStatus } from '../webhooks/tables.js';
+import type { IncidentRow, IncidentSeverity, IncidentStatus } from './tables.js';
+import { recordIncidentChange, type IncidentActor } from './history.js';
 import { SEVERITY_RANK, type RuleHit } from './rules.js';
+import { nowIso } from '../clock.js';
+import { omit } from '../omit.js';
 
 export const INCIDENT_STATUSES: readonly IncidentStatus[] = ['TRIGGERED', 'RESOLVED', 'DISMISSED', 'REOPENED'];
 export const INCIDENT_SEVERITIES: readonly IncidentSeverity[] = ['LOW', 'MEDIUM', 'HIGH'];
@@ -53,7 +56,7 @@ function incidentEvent(
   session: SessionRow,
   urgent: boolean,
 ): CatalogEvent {
-  const { session_id: _s, exam_id: _e, rule: _r, ...incidentData } = incidentJson(incident);
+  const incidentData = omit(incidentJson(incident), 'session_id', 'exam_id', 'rule');
   return {
     eventType: kind,
     occurredAt: incident.updated_at,
@@ -67,7 +70,7 @@ function incidentEvent(
         id: session.id,
         uuid: session.id,
         status: session.status,
-        score: Number(session.risk_score),
+        score: session.risk_score,
         created_at: session.created_at,
         updated_at: session.updated_at,
       },
@@ -101,7 +104,7 @@ export interface RuleContext {
  */
 export async function applyRuleHits(trx: Kysely<Database>, session: SessionRow, hits: RuleHit[], ctx: RuleContext): Promise<void> {
   for (const hit of hits) {
-    const now = new Date().toISOString();
+    const now = nowIso();
     const open = await trx
       .selectFrom('incidents')
       .selectAll()
@@ -151,8 +154,21 @@ export interface IncidentPatch {
   resolution_notes?: string | null;
 }
 
-/** PATCH /v1/incidents/{id}: one transaction; 404 / 409 as HttpErrors; a change is a webhook. */
-export async function changeIncident(db: Kysely<Database>, tenantId: string, id: string, patch: IncidentPatch): Promise<IncidentRow> {
+export interface IncidentChangeOptions {
+  /** Recorded in the incident's history (default "api"). */
+  actor?: IncidentActor;
+  /** Runs inside the change's transaction after a real change (the console's audit log). */
+  afterChange?: (trx: Kysely<Database>, before: IncidentRow, after: IncidentRow) => Promise<void>;
+}
+
+/** PATCH /v1/incidents/{id}: one transaction; 404 / 409 as HttpErrors; a change is a webhook and a history row. */
+export async function changeIncident(
+  db: Kysely<Database>,
+  tenantId: string,
+  id: string,
+  patch: IncidentPatch,
+  opts: IncidentChangeOptions = {},
+): Promise<IncidentRow> {
   return db.transaction().execute(async (trx) => {
     const current = await trx
       .selectFrom('incidents')
@@ -183,7 +199,7 @@ export async function changeIncident(db: Kysely<Database>, tenantId: string, id:
     const notes = patch.resolution_notes === undefined ? current.resolution_notes : patch.resolution_notes;
     if (status === current.status && severity === current.severity && notes === current.resolution_notes) return current;
 
-    const now = new Date().toISOString();
+    const now = nowIso();
     const closing = status !== current.status && (status === 'RESOLVED' || status === 'DISMISSED');
     const reopening = status !== current.status && status === 'REOPENED';
     const row = await trx
@@ -201,7 +217,9 @@ export async function changeIncident(db: Kysely<Database>, tenantId: string, id:
       .executeTakeFirstOrThrow();
     const session = await trx.selectFrom('sessions').selectAll().where('id', '=', row.session_id).executeTakeFirstOrThrow();
     const settings = await examRiskSettings(trx, session.tenant_id, session.exam_id);
-    await publish(trx, 'incident.instance.updated', row, session, Number(session.risk_score) >= settings.criticalThreshold);
+    await publish(trx, 'incident.instance.updated', row, session, session.risk_score >= settings.criticalThreshold);
+    await recordIncidentChange(trx, current, row, opts.actor ?? 'api');
+    await opts.afterChange?.(trx, current, row);
     return row;
   });
 }

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { RelayConfig } from '../config.js';
 import { deriveKey } from '../tokens.js';
+import { now as clockNow } from '../clock.js';
 
 type SigningConfig = Pick<RelayConfig, 'secret' | 'publicUrl'>;
 
@@ -9,7 +10,7 @@ function signature(secret: string, mediaId: string, expires: number): string {
 }
 
 /** Absolute URL `${publicUrl}/v1/media/{id}?expires=<unix s>&sig=<HMAC>` valid for ttlSeconds. */
-export function signMediaUrl(config: SigningConfig, mediaId: string, ttlSeconds: number, now = Date.now()): string {
+export function signMediaUrl(config: SigningConfig, mediaId: string, ttlSeconds: number, now = clockNow()): string {
   const expires = Math.floor(now / 1000) + ttlSeconds;
   const sig = signature(config.secret, mediaId, expires);
   return `${config.publicUrl}/v1/media/${encodeURIComponent(mediaId)}?expires=${expires}&sig=${sig}`;
@@ -21,7 +22,7 @@ export function verifyMediaSignature(
   mediaId: string,
   expires: string | number | undefined,
   sig: string | undefined,
-  now = Date.now(),
+  now = clockNow(),
 ): 'ok' | 'expired' | 'invalid' {
   if (typeof sig !== 'string' || expires === undefined) return 'invalid';
   const exp = typeof expires === 'number' ? expires : /^\d{1,12}$/.test(expires) ? Number(expires) : NaN;

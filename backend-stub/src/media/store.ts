@@ -1,9 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, MediaRow } from '../db/schema.js';
 import { httpError } from '../errors.js';
 import { SNIFF_BYTES } from './sniff.js';
 
@@ -16,16 +18,39 @@ export interface TempMedia {
   head: Buffer;
 }
 
+/** Where stored media bytes live: `disk` (the relay's media dir) or `database` (a media_blobs table). */
+export type MediaStoreKind = 'disk' | 'database';
+
+/** Stored bytes ready to send: a stream (disk) or a buffer (database), with their length. */
+export interface MediaBody {
+  size: number;
+  body: Readable | Buffer;
+}
+
 /**
- * Media files on disk. Uploads stream into `<dir>/.tmp/<uuid>` (same filesystem) and are renamed
- * to `<dir>/<uuid>` when their DB row commits, so a reader never sees a partial file and file names
- * never come from input.
+ * The media store. Uploads always stream into `<dir>/.tmp/<uuid>` first (hashed, sniffed, size
+ * limited) on the relay that receives them; `commit` then moves the bytes into the store under a
+ * fresh relay-chosen name inside the flag's transaction, so a reader never sees a partial file and
+ * names never come from input. Subclasses decide where committed bytes live: on this relay's disk
+ * (one relay) or in the database (several relays on one PostgreSQL serve any session's media).
  */
-export class MediaStore {
-  private readonly tmpDir: string;
+export abstract class MediaStore {
+  abstract readonly kind: MediaStoreKind;
+  protected readonly tmpDir: string;
   constructor(readonly dir: string) {
     this.tmpDir = join(dir, '.tmp');
   }
+
+  /** Moves a temp upload into the store under a fresh name; `trx` is the flag's transaction. */
+  abstract commit(temp: TempMedia, trx: Transaction<Database>): Promise<string>;
+  /** Removes committed bytes (after the rows that named them were deleted). Missing is fine. */
+  abstract remove(storageName: string): Promise<void>;
+  /** The bytes of a media row, or null when missing or not matching the row's size / SHA-256. */
+  abstract open(media: Pick<MediaRow, 'storage_name' | 'size' | 'sha256'>): Promise<MediaBody | null>;
+  /** Every committed storage name (tests, operators' consistency checks). */
+  abstract names(): Promise<string[]>;
+  /** The whole committed bytes of one name, or null (tests, consistency checks). */
+  abstract bytes(storageName: string): Promise<Buffer | null>;
 
   /** Creates the folders and removes temp files older than `staleMs` (left by a crash). */
   async init(staleMs = 3600_000): Promise<void> {
@@ -36,11 +61,6 @@ export class MediaStore {
       const info = await stat(file).catch(() => null);
       if (info && info.mtimeMs < cutoff) await unlink(file).catch(() => {});
     }
-  }
-
-  pathOf(storageName: string): string {
-    if (!/^[0-9a-f-]{36}$/.test(storageName)) throw new Error('invalid storage name');
-    return join(this.dir, storageName);
   }
 
   /**
@@ -56,7 +76,10 @@ export class MediaStore {
     const meter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         size += chunk.length;
-        if (size > maxBytes) return done(httpError(413, 'payload_too_large', `media file exceeds ${maxBytes} bytes`));
+        if (size > maxBytes) {
+          done(httpError(413, 'payload_too_large', `media file exceeds ${maxBytes} bytes`));
+          return;
+        }
         if (headLen < SNIFF_BYTES) {
           headChunks.push(chunk.subarray(0, SNIFF_BYTES - headLen));
           headLen += Math.min(chunk.length, SNIFF_BYTES - headLen);
@@ -65,35 +88,75 @@ export class MediaStore {
         done(null, chunk);
       },
     });
+    // The source is piped by hand, not given to the pipeline: a failed write (a full disk) must not
+    // destroy the multipart file stream, since the parser would then wait forever for it to drain
+    // and the request would never be answered. On failure the rest of the upload is read and dropped.
+    const onSourceError = (err: Error) => meter.destroy(err);
+    source.once('error', onSourceError);
+    source.pipe(meter);
     try {
-      await pipeline(source, meter, createWriteStream(tempPath, { flags: 'wx', mode: 0o600 }), { signal });
+      await pipeline(meter, createWriteStream(tempPath, { flags: 'wx', mode: 0o600 }), { signal });
     } catch (err) {
+      source.unpipe(meter);
+      if (!source.destroyed) source.resume();
       await unlink(tempPath).catch(() => {});
       throw err;
+    } finally {
+      source.off('error', onSourceError);
     }
     return { tempPath, size, sha256: hash.digest('hex'), head: Buffer.concat(headChunks) };
   }
 
-  /** Moves a temp upload into the store under a fresh relay-chosen name. */
+  async discard(temp: TempMedia): Promise<void> {
+    await unlink(temp.tempPath).catch(() => {});
+  }
+}
+
+/** Checks that a storage name is one the relay made (a UUID), never a path. */
+export function assertStorageName(storageName: string): void {
+  if (!STORAGE_NAME.test(storageName)) throw new Error('invalid storage name');
+}
+const STORAGE_NAME = /^[0-9a-f-]{36}$/;
+
+/** Committed media as files `<dir>/<uuid>` on this relay's disk (the default with SQLite). */
+export class DiskMediaStore extends MediaStore {
+  readonly kind = 'disk' as const;
+
+  pathOf(storageName: string): string {
+    assertStorageName(storageName);
+    return join(this.dir, storageName);
+  }
+
   async commit(temp: TempMedia): Promise<string> {
     const storageName = randomUUID();
     await rename(temp.tempPath, this.pathOf(storageName));
     return storageName;
   }
 
-  async discard(temp: TempMedia): Promise<void> {
-    await unlink(temp.tempPath).catch(() => {});
-  }
-
   async remove(storageName: string): Promise<void> {
     await unlink(this.pathOf(storageName)).catch(() => {});
   }
 
-  async sizeOf(storageName: string): Promise<number | null> {
-    try {
-      return (await stat(this.pathOf(storageName))).size;
-    } catch {
-      return null;
-    }
+  async open(media: Pick<MediaRow, 'storage_name' | 'size'>): Promise<MediaBody | null> {
+    const path = this.pathOf(media.storage_name);
+    const size = await stat(path).then((s) => s.size, () => null);
+    if (size === null || size !== media.size) return null;
+    return { size, body: createReadStream(path) };
+  }
+
+  async names(): Promise<string[]> {
+    return (await readdir(this.dir)).filter((n) => STORAGE_NAME.test(n));
+  }
+
+  async bytes(storageName: string): Promise<Buffer | null> {
+    return readFile(this.pathOf(storageName)).catch(() => null);
   }
 }
+
+/** For the database store's checks: the SHA-256 of bytes, hex. */
+export function sha256Hex(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** Database handle the media stores get (the relay's Kysely instance). */
+export type MediaDb = Kysely<Database>;

@@ -77,10 +77,10 @@ export const MALFORMED_JSON: string[] = [
 
 function tokenCases(ctx: CorpusContext, path: (s: CorpusSession) => string, method: 'POST', body: string, category: string): CorpusCase[] {
   const a = ctx.a;
-  const [h, p] = a.token.split('.');
-  const payload = JSON.parse(Buffer.from(p!, 'base64url').toString('utf8')) as Record<string, unknown>;
+  const [h, p, sig] = a.token.split('.');
+  if (h === undefined || p === undefined || sig === undefined) throw new Error('session token is not a JWT');
+  const payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Record<string, unknown>;
   const tamperedPayload = Buffer.from(json({ ...payload, sub: ctx.b.sessionId })).toString('base64url');
-  const sig = a.token.split('.')[2]!;
   const noneHeader = Buffer.from(json({ alg: 'none', typ: 'JWT' })).toString('base64url');
   const cases: [string, Record<string, string>][] = [
     ['no authorization', {}],
@@ -128,8 +128,9 @@ async function mintedTokens(ctx: CorpusContext): Promise<[string, string][]> {
 }
 
 /** Byte strings that are not an accepted media type, whatever the client claims. */
+const ELF_EXECUTABLE = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(512, 1)]);
 const LYING_MEDIA: [string, Buffer][] = [
-  ['ELF executable', Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(512, 1)])],
+  ['ELF executable', ELF_EXECUTABLE],
   ['Windows PE', Buffer.concat([Buffer.from('MZ\x90\x00', 'latin1'), Buffer.alloc(512, 2)])],
   ['HTML page', Buffer.from('<!doctype html><script>alert(document.cookie)</script>')],
   ['SVG with script', Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>')],
@@ -218,6 +219,32 @@ export async function buildCorpus(ctx: CorpusContext): Promise<CorpusCase[]> {
     add('wrong types', `status ${json(body)}`, { method: 'POST', path: statusPath, headers: { 'content-type': 'application/json', ...bearer(ctx.apiKey) }, body: json(body) });
   }
 
+  // 3b. Bounds (issue 11): JSON nesting on every route and in multipart fields, prototype keys in
+  // multipart flags, dates that are not RFC 3339 or too far ahead, out-of-range measurements.
+  const nested = (n: number) => '['.repeat(n) + ']'.repeat(n);
+  const multipartFlag = (fields: Record<string, string>): RequestSpec => {
+    const { body, contentType } = multipartBody(fields, []);
+    return { method: 'POST', path: flagsPath(ctx.a), headers: { 'content-type': contentType, ...bearer(ctx.a.token) }, body };
+  };
+  add('bounds', 'session metadata with 5,000 nested arrays', sessionPost(`{"examId":"e","candidateId":"c","metadata":{"m":${nested(5000)}}}`));
+  add('bounds', 'flag payload 33 levels deep', flagPost(`{"type":"SET_CONFIG","payload":{"a":${nested(32)}}}`));
+  add('bounds', 'status body 40 levels deep', { method: 'POST', path: `/v1/sessions/${ctx.a.sessionId}/status`, headers: { 'content-type': 'application/json', ...bearer(ctx.apiKey) }, body: `{"status":${nested(40)}}` });
+  add('bounds', 'webhook endpoint body 40 levels deep', { method: 'POST', path: '/v1/webhooks/endpoints', headers: { 'content-type': 'application/json', ...bearer(ctx.apiKey) }, body: `{"url":${nested(40)}}` });
+  add('bounds', 'multipart flag field 5,000 levels deep', multipartFlag({ flag: `{"type":"SET_CONFIG","payload":{"a":${nested(5000)}}}` }));
+  add('bounds', 'multipart payload field 40 levels deep', multipartFlag({ type: 'SET_CONFIG', payload: `{"a":${nested(40)}}` }));
+  add('bounds', 'multipart flag with __proto__', multipartFlag({ flag: '{"__proto__":{"admin":true},"type":"TAB_NOT_FOCUS"}' }));
+  add('bounds', 'multipart flag with constructor.prototype', multipartFlag({ flag: '{"type":"SET_CONFIG","payload":{"constructor":{"prototype":{"admin":true}}}}' }));
+  add('bounds', 'multipart details with __proto__', multipartFlag({ type: 'TAB_NOT_FOCUS', details: '{"__proto__":{"durationMs":1}}' }));
+  add('bounds', 'session metadata with __proto__', sessionPost('{"examId":"e","candidateId":"c","metadata":{"__proto__":{"a":1}}}'));
+  for (const createdAt of ['12', 'Tue Mar 03 2026', '2026-02-30T10:00:00Z', '2026-02-28T10:00:00', '2026-02-28T10:00:60Z', new Date(Date.now() + 24 * 3600_000).toISOString()]) {
+    add('bounds', `createdAt ${createdAt}`, flagPost(json({ ...good, createdAt })));
+    add('bounds', `multipart createdAt ${createdAt}`, multipartFlag({ flag: json({ ...good, createdAt }) }));
+  }
+  for (const details of [{ durationMs: -5000 }, { faceCount: -3 }, { confidence: 7 }, { durationMs: 1.5 }, { peakDb: 40 }, { peakDb: -1000 }, { countThisSession: -1 }]) {
+    add('bounds', `details ${json(details)}`, flagPost(json({ type: 'MULTIPLE_FACE', details })));
+    add('bounds', `multipart details ${json(details)}`, multipartFlag({ flag: json({ type: 'MULTIPLE_FACE', details }) }));
+  }
+
   // 4. Forged, expired and mis-scoped tokens, on the flag route and the token refresh route.
   cases.push(...tokenCases(ctx, flagsPath, 'POST', json(good), 'forged token (flags)'));
   cases.push(...tokenCases(ctx, (s) => `/v1/sessions/${s.sessionId}/token`, 'POST', '{}', 'forged token (refresh)'));
@@ -242,7 +269,7 @@ export async function buildCorpus(ctx: CorpusContext): Promise<CorpusCase[]> {
   add('other tenant', 'create a session with a session token', sessionPost(json({ examId: 'e', candidateId: 'c' }), bearer(ctx.a.token)));
 
   // 6. Media whose bytes lie about the type, and broken multipart.
-  const mp = (flag: unknown, files: Parameters<typeof multipartBody>[1], extraFields: Record<string, string> = {}): RequestSpec => {
+  const mp = (flag: unknown, files: Parameters<typeof multipartBody>[1], extraFields: Record<string, string> = {}): RequestSpec & { body: Buffer } => {
     const { body, contentType } = multipartBody({ flag: json(flag), ...extraFields }, files);
     return { method: 'POST', path: flagsPath(ctx.a), headers: { 'content-type': contentType, ...bearer(ctx.a.token) }, body };
   };
@@ -261,7 +288,7 @@ export async function buildCorpus(ctx: CorpusContext): Promise<CorpusCase[]> {
     { field: 'mediaFile', filename: 'b.jpg', contentType: 'image/jpeg', data: jpeg },
   ]));
   add('lying media', 'file in a field other than mediaFile', mp({ type: 'FACE_ABSENCE' }, [{ field: 'file', filename: 'a.jpg', contentType: 'image/jpeg', data: jpeg }]));
-  add('lying media', 'path-like filename with ELF bytes', mp({ type: 'FACE_ABSENCE' }, [{ field: 'mediaFile', filename: '../../../../tmp/evil.jpg', contentType: 'image/jpeg', data: LYING_MEDIA[0]![1] }]));
+  add('lying media', 'path-like filename with ELF bytes', mp({ type: 'FACE_ABSENCE' }, [{ field: 'mediaFile', filename: '../../../../tmp/evil.jpg', contentType: 'image/jpeg', data: ELF_EXECUTABLE }]));
   add('lying media', 'image over the image limit', mp({ type: 'FACE_ABSENCE' }, [{ field: 'mediaFile', filename: 'big.jpg', contentType: 'image/jpeg', data: Buffer.concat([jpeg, Buffer.alloc(ctx.limits.imageBytes + 1 - jpeg.length)]) }]));
   add('lying media', 'audio over the file limit', mp({ type: 'SOUND_DETECTED' }, [{ field: 'mediaFile', filename: 'big.wav', contentType: 'audio/wav', data: makeWav(Math.max(ctx.limits.audioBytes, ctx.limits.imageBytes) + 4096) }]));
   add('lying media', 'flag field not JSON', mp('x', []));
@@ -276,7 +303,7 @@ export async function buildCorpus(ctx: CorpusContext): Promise<CorpusCase[]> {
   })());
   add('lying media', '20 unexpected fields', mp({ type: 'FACE_ABSENCE' }, [], Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`field${i}`, 'x']))));
   add('lying media', 'multipart without boundary', { method: 'POST', path: flagsPath(ctx.a), headers: { 'content-type': 'multipart/form-data', ...bearer(ctx.a.token) }, body: '--x\r\n' });
-  add('lying media', 'multipart with wrong boundary', { method: 'POST', path: flagsPath(ctx.a), headers: { 'content-type': 'multipart/form-data; boundary=abc', ...bearer(ctx.a.token) }, body: mp(good, []).body! });
+  add('lying media', 'multipart with wrong boundary', { method: 'POST', path: flagsPath(ctx.a), headers: { 'content-type': 'multipart/form-data; boundary=abc', ...bearer(ctx.a.token) }, body: mp(good, []).body });
   add('lying media', 'multipart cut off mid-file', (() => {
     const s = mp({ type: 'FACE_ABSENCE' }, [{ field: 'mediaFile', filename: 'a.jpg', contentType: 'image/jpeg', data: jpeg }]);
     return { ...s, body: (s.body as Buffer).subarray(0, 2000) };
@@ -342,7 +369,10 @@ export function sendRaw(baseUrl: string, bytes: Buffer, timeoutMs = 5000): Promi
       sock.destroy();
       const text = Buffer.concat(chunks).toString('latin1');
       const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
-      if (!m) return reject(new Error(`no HTTP answer (${JSON.stringify(text.slice(0, 80))})`));
+      if (!m) {
+        reject(new Error(`no HTTP answer (${JSON.stringify(text.slice(0, 80))})`));
+        return;
+      }
       const split = text.indexOf('\r\n\r\n');
       const head = text.slice(0, split);
       let payload = text.slice(split + 4);
@@ -361,7 +391,7 @@ export function sendRaw(baseUrl: string, bytes: Buffer, timeoutMs = 5000): Promi
       if (split >= 0 && cl !== undefined && Buffer.byteLength(text.slice(split + 4), 'latin1') >= Number(cl)) finish();
     });
     sock.on('end', finish);
-    sock.on('error', () => finish());
+    sock.on('error', () => { finish(); });
     sock.on('connect', () => sock.write(bytes));
   });
 }

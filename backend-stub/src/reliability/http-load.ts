@@ -31,7 +31,7 @@ export function request(baseUrl: string, spec: RequestSpec, agent?: http.Agent, 
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+        res.on('end', () => { resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }); });
         res.on('error', reject);
       },
     );
@@ -48,7 +48,7 @@ export function keepAliveAgent(maxSockets: number): http.Agent {
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i]!;
+  return sorted[i] ?? NaN;
 }
 
 export interface LatencyStats {
@@ -133,7 +133,7 @@ export async function closedLoop(o: ClosedLoopOptions): Promise<LoadResult> {
       } catch (err) {
         failed++;
         tally(statuses, 'network_error');
-        if (failures.length < 5) failures.push(String((err as Error).message));
+        if (failures.length < 5) failures.push((err as Error).message);
       }
     }
   };
@@ -194,10 +194,10 @@ export async function openLoop(o: OpenLoopOptions): Promise<LoadResult> {
             if (failures.length < 5) failures.push(`${a.status} ${a.body.toString('utf8').slice(0, 200)}`);
           }
         },
-        (err: Error) => {
+        (err: unknown) => {
           failed++;
           tally(statuses, 'network_error');
-          if (failures.length < 5) failures.push(err.message);
+          if (failures.length < 5) failures.push((err as Error).message);
         },
       )
       .finally(() => {

@@ -73,6 +73,8 @@ export interface RelayProcess {
   /** The child's own process.memoryUsage(). */
   /** `gc`: collect garbage first (needs `exposeGc` at spawn), so samples compare retained memory. */
   memory(opts?: { gc?: boolean }): Promise<{ rss: number; heapUsed: number; external: number }>;
+  /** Sets the relay's clock to the system clock + `offsetMs` (a clock jump); resolves when applied. */
+  shiftClock(offsetMs: number): Promise<void>;
   /** SIGKILL: no shutdown hooks, no flushing. Resolves when the process is gone. */
   kill(): Promise<void>;
   /** Graceful close (drains the webhook worker), then exit. */
@@ -124,7 +126,7 @@ export async function spawnRelay(store: RelayStore, opts: SpawnOptions = {}): Pr
     env,
     stdio: ['ignore', opts.verbose ? 'inherit' : 'ignore', 'inherit', 'ipc'],
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => { resolve(code); }));
   const ready = await new Promise<Extract<ChildMessage, { type: 'ready' }>>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -146,7 +148,8 @@ export async function spawnRelay(store: RelayStore, opts: SpawnOptions = {}): Pr
       reject(new Error(`relay child exited with ${code} before it was ready`));
     });
   });
-  const pid = child.pid!;
+  const { pid } = child;
+  if (pid === undefined) throw new Error('relay child has no pid');
   return {
     url: ready.url,
     pid,
@@ -164,6 +167,16 @@ export async function spawnRelay(store: RelayStore, opts: SpawnOptions = {}): Pr
         };
         child.on('message', onMessage);
         if (!child.send({ type: 'memory', gc: o.gc === true })) reject(new Error('relay child is gone'));
+      }),
+    shiftClock: (offsetMs) =>
+      new Promise((resolve, reject) => {
+        const onMessage = (m: ChildMessage) => {
+          if (m.type !== 'clock') return;
+          child.off('message', onMessage);
+          resolve();
+        };
+        child.on('message', onMessage);
+        if (!child.send({ type: 'clock', offsetMs })) reject(new Error('relay child is gone'));
       }),
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

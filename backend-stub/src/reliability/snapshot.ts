@@ -9,6 +9,7 @@ export const TABLES: (keyof Database)[] = [
   'exams',
   'sessions',
   'media',
+  'media_blobs',
   'flags',
   'webhook_endpoints',
   'webhook_events',
@@ -27,7 +28,8 @@ export async function rowCounts(db: Kysely<Database>): Promise<Record<string, nu
   for (const t of TABLES) {
     try {
       const r = await sql<{ n: number | string }>`select count(*) as n from ${sql.table(t)}`.execute(db);
-      out[t] = Number(r.rows[0]!.n);
+      const [row] = r.rows;
+      if (row) out[t] = Number(row.n);
     } catch {
       // Table not created by this relay's migrations (yet): nothing to compare.
     }

@@ -13,7 +13,8 @@
  *
  * The exponential saturation keeps the score in [0, 1), makes one weak flag modest and several
  * strong ones approach 1. Examples (fresh flags): one MULTIPLE_FACE → 0.55; two → 0.80;
- * three → 0.91 (crosses the default critical threshold 0.9); one TAB_NOT_FOCUS → 0.18.
+ * three → 0.91 (crosses the default critical threshold 0.9); one TAB_NOT_FOCUS → 0.18;
+ * one FACE_MISMATCH → 0.63, two → 0.86.
  * Per-exam thresholds: `escalation_threshold` (default 0.7) opens a risk incident,
  * `critical_threshold` (default 0.9) marks incident webhooks `urgent` and may auto-pause.
  * Documented for operators in docs/RISK.md.
@@ -21,6 +22,7 @@
 import { Event } from '../../../src/events.js';
 
 export const RISK_WEIGHTS: Readonly<Record<string, number>> = {
+  [Event.FACE_MISMATCH]: 1.0,
   [Event.MULTIPLE_FACE]: 0.8,
   [Event.DEVTOOLS_OPEN]: 0.5,
   [Event.FACE_ABSENCE]: 0.35,
@@ -30,6 +32,9 @@ export const RISK_WEIGHTS: Readonly<Record<string, number>> = {
   [Event.EXIT_FULLSCREEN]: 0.15,
   [Event.MICROPHONE_LOST]: 0.1,
   [Event.PERIODIC_SNAPSHOT]: 0,
+  // Evidence of identity, not of misconduct: a failed model is the platform's problem.
+  [Event.IDENTITY_ENROLLED]: 0,
+  [Event.IDENTITY_UNAVAILABLE]: 0,
 };
 
 export const DEFAULT_HALF_LIFE_MS = 15 * 60_000;

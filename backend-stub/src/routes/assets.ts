@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { httpError } from '../errors.js';
+import { syncPlugin } from '../sync-plugin.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
@@ -13,9 +14,13 @@ const CONTENT_TYPES: Record<string, string> = {
   '.json': 'application/json; charset=utf-8',
   '.css': 'text/css; charset=utf-8',
   '.tflite': 'application/octet-stream',
+  '.bin': 'application/octet-stream',
   '.html': 'text/html; charset=utf-8',
   '.ts': 'text/plain; charset=utf-8',
 };
+
+/** The recognition model's manifest and weights; nothing else of the package is served. */
+export const IDENTITY_MODEL_FILES = new Set(['face_recognition_model-weights_manifest.json', 'face_recognition_model.bin']);
 
 /** A content hash (8+ hex) in the file name means the file never changes under that name. */
 const HASHED_NAME = /[.-][0-9a-f]{8,}\.[a-z0-9]+$/i;
@@ -35,7 +40,7 @@ export function safeJoin(root: string, rel: string): string | null {
 }
 
 /** Sends one file with its content type, ETag (304 on match) and cache policy. */
-async function sendFile(request: FastifyRequest, reply: FastifyReply, file: string, maxAge: number, missing: () => never): Promise<FastifyReply> {
+export async function sendFile(request: FastifyRequest, reply: FastifyReply, file: string, maxAge: number, missing: () => never): Promise<FastifyReply> {
   let info;
   try {
     info = await stat(file);
@@ -61,13 +66,16 @@ async function sendFile(request: FastifyRequest, reply: FastifyReply, file: stri
  * The widget's third-party-free assets:
  * - `/assets/mediapipe/wasm/*`: MediaPipe tasks-vision wasm (node_modules/@mediapipe/tasks-vision/wasm)
  * - `/assets/mediapipe/face_detector.tflite`: model built by `npm run build:model` (dist/assets)
+ * - `/assets/mediapipe/identity/*`: the face recognition weights (identity checking), only the two
+ *   files of @vladmandic/face-api's face_recognition_model
  * - `/assets/widget/*`: widget bundles (dist/bundles)
  */
-export const assetRoutes: FastifyPluginAsync = async (app) => {
+export const assetRoutes: FastifyPluginAsync = syncPlugin((app) => {
   const root = app.relayConfig.projectRoot;
   const wasmDir = join(root, 'node_modules', '@mediapipe', 'tasks-vision', 'wasm');
   const modelFile = join(root, 'dist', 'assets', 'face_detector.tflite');
   const bundleDir = join(root, 'dist', 'bundles');
+  const identityDir = join(root, 'node_modules', '@vladmandic', 'face-api', 'model');
   // Assets are public and cacheable; they are not rate limited per session token.
   const routeOpts = { config: { rateLimit: false as const }, schema: { tags: ['assets'] } };
 
@@ -88,6 +96,12 @@ export const assetRoutes: FastifyPluginAsync = async (app) => {
     });
   });
 
+  app.get<{ Params: { file: string } }>('/assets/mediapipe/identity/:file', { ...routeOpts, schema: { ...routeOpts.schema, summary: 'Face recognition model (identity checking)' } }, async (request, reply) => {
+    const name = request.params.file;
+    if (!IDENTITY_MODEL_FILES.has(name)) throw httpError(404, 'asset_not_found', 'asset not found');
+    return sendFile(request, reply, join(identityDir, name), 86400, notFound('identity model file'));
+  });
+
   app.get<{ Params: { '*': string } }>('/assets/widget/*', { ...routeOpts, schema: { ...routeOpts.schema, summary: 'Widget bundles (dist/bundles)' } }, async (request, reply) => {
     const file = safeJoin(bundleDir, request.params['*']);
     if (!file) throw httpError(404, 'asset_not_found', 'asset not found');
@@ -95,4 +109,4 @@ export const assetRoutes: FastifyPluginAsync = async (app) => {
       throw httpError(404, 'asset_not_built', `widget bundle ${request.params['*'].slice(0, 100)} not found; run the bundle build`);
     });
   });
-};
+});

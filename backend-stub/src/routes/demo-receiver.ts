@@ -7,10 +7,14 @@
  * webhook-signature: Standard Webhooks), then pushed to the proctor view over Server-Sent Events.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
+import { parseJsonText } from '../json-body.js';
+import { syncPlugin } from '../sync-plugin.js';
 import { DEMO_TENANT_ID } from '../tenants.js';
 import { EVENT_TYPES } from '../webhooks/catalog.js';
-import { createEndpoint, type EndpointDeps } from '../webhooks/endpoints.js';
+import { endpointDepsOf } from '../webhooks/endpoint-deps.js';
+import { createEndpoint } from '../webhooks/endpoints.js';
 
 export const DEMO_RECEIVER_PATH = '/demo/webhooks';
 const FEED_BUFFER = 200;
@@ -31,16 +35,17 @@ function equalConstantTime(a: string, b: string): boolean {
 }
 
 /** X-Eye-Signature: `sha256=<hex HMAC(secret utf-8, ts + "." + body)>`, fresh timestamp. */
-export function checkClassic(secret: string, headers: Record<string, unknown>, body: string, nowS = Math.floor(Date.now() / 1000)): boolean {
+export function checkClassic(secret: string, headers: IncomingHttpHeaders, body: string, nowS = Math.floor(Date.now() / 1000)): boolean {
   const ts = String(headers['x-eye-timestamp'] ?? '');
   const given = String(headers['x-eye-signature'] ?? '');
   if (!/^\d{1,12}$/.test(ts) || Math.abs(nowS - Number(ts)) > TOLERANCE_S) return false;
   const want = `sha256=${createHmac('sha256', Buffer.from(secret, 'utf8')).update(`${ts}.${body}`).digest('hex')}`;
-  return given.split(' ').some((candidate) => equalConstantTime(candidate, want));
+  // One value, the newest secret's (docs/WEBHOOKS.md): the whole header is compared.
+  return equalConstantTime(given, want);
 }
 
 /** Standard Webhooks: `v1,<base64 HMAC(base64-decoded whsec key, id + "." + ts + "." + body)>`. */
-export function checkStandard(secret: string, headers: Record<string, unknown>, body: string, nowS = Math.floor(Date.now() / 1000)): boolean {
+export function checkStandard(secret: string, headers: IncomingHttpHeaders, body: string, nowS = Math.floor(Date.now() / 1000)): boolean {
   const id = String(headers['webhook-id'] ?? '');
   const ts = String(headers['webhook-timestamp'] ?? '');
   if (!id || !/^\d{1,12}$/.test(ts) || Math.abs(nowS - Number(ts)) > TOLERANCE_S) return false;
@@ -108,15 +113,8 @@ async function ensureDemoEndpoint(app: FastifyInstance): Promise<{ id: string; s
     .where('url', 'like', `%${DEMO_RECEIVER_PATH}`)
     .where('enabled', '=', 1)
     .execute();
-  const deps: EndpointDeps = {
-    db: app.db,
-    secrets: app.webhooks.secrets,
-    targets: app.webhooks.settings.targets,
-    rotationGraceMs: app.webhooks.settings.rotationGraceMs,
-    resolver: app.webhooks.resolver,
-  };
   const eventTypes = EVENT_TYPES.filter((t) => t !== 'webhook.test');
-  const { endpoint, secret } = await createEndpoint(deps, DEMO_TENANT_ID, {
+  const { endpoint, secret } = await createEndpoint(endpointDepsOf(app), DEMO_TENANT_ID, {
     url,
     eventTypes,
     description: 'Built-in demo receiver (proctor view)',
@@ -131,7 +129,7 @@ export interface DemoReceiverState {
 }
 
 export function demoReceiver(feed: DemoFeed, state: DemoReceiverState): FastifyPluginAsync {
-  return async (app) => {
+  return syncPlugin((app) => {
     let secret: string | null = null;
     let registering: Promise<void> | null = null;
     state.ensureEndpoint = () =>
@@ -141,7 +139,7 @@ export function demoReceiver(feed: DemoFeed, state: DemoReceiverState): FastifyP
           state.endpointId = endpoint.id;
           app.log.info({ endpointId: endpoint.id, url: demoReceiverUrl(app) }, 'demo webhook receiver registered');
         },
-        (err) => {
+        (err: unknown) => {
           registering = null;
           throw err;
         },
@@ -152,19 +150,15 @@ export function demoReceiver(feed: DemoFeed, state: DemoReceiverState): FastifyP
     });
 
     // Signatures cover the exact bytes: keep the body as text (this plugin's scope only).
-    app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_req, body, done) => done(null, body));
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_req, body, done) => { done(null, body); });
 
     app.post(DEMO_RECEIVER_PATH, { schema: { hide: true }, config: { rateLimit: false } }, async (request, reply) => {
       const body = typeof request.body === 'string' ? request.body : '';
-      const headers = request.headers as Record<string, unknown>;
+      const headers = request.headers;
       const verified = { classic: !!secret && checkClassic(secret, headers, body), standard: !!secret && checkStandard(secret, headers, body) };
-      let envelope: unknown = null;
-      try {
-        envelope = JSON.parse(body);
-      } catch {
-        return reply.code(400).send({ error: 'invalid_json', message: 'body is not JSON' });
-      }
-      feed.push({ receivedAt: new Date().toISOString(), webhookId: (headers['webhook-id'] as string) ?? null, verified, envelope });
+      const envelope = parseJsonText(body, 'webhook body');
+      feed.push({ receivedAt: new Date().toISOString(), webhookId: typeof headers['webhook-id'] === 'string' ? headers['webhook-id'] : null, verified, envelope });
       // A receiver that cannot verify a delivery refuses it; the relay retries (and logs it).
       if (!verified.classic || !verified.standard) return reply.code(401).send({ error: 'bad_signature', message: 'signature did not verify' });
       return reply.code(204).send();
@@ -172,8 +166,9 @@ export function demoReceiver(feed: DemoFeed, state: DemoReceiverState): FastifyP
 
     // Open event streams never go idle: end them so the relay can shut down.
     const streams = new Set<FastifyReply['raw']>();
-    app.addHook('preClose', async () => {
+    app.addHook('preClose', (done) => {
       for (const res of streams) res.end();
+      done();
     });
 
     app.get('/demo/feed', { schema: { hide: true } }, async (request, reply: FastifyReply) => {
@@ -197,5 +192,5 @@ export function demoReceiver(feed: DemoFeed, state: DemoReceiverState): FastifyP
         unsubscribe();
       });
     });
-  };
+  });
 }

@@ -9,7 +9,9 @@ import type { FeedItem } from './demo-receiver.js';
 /** Reads Server-Sent Events from `url` until `done(items)` holds; rejects after `timeoutMs`. */
 async function readFeed(url: string, done: (items: FeedItem[]) => boolean, timeoutMs = 15_000): Promise<FeedItem[]> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  const timer = setTimeout(() => {
+    controller.abort();
+  }, timeoutMs);
   const items: FeedItem[] = [];
   try {
     const res = await fetch(url, { signal: controller.signal });
@@ -44,10 +46,10 @@ describe('demo routes are off unless demo mode is on', () => {
   before(async () => {
     relay = await startTestRelay({ engine: 'sqlite' });
   });
-  after(() => relay?.close());
+  after(() => (relay as TestRelay | undefined)?.close()); // unset when `before` failed
 
   it('serves no demo page, session or receiver', async () => {
-    for (const [method, path] of [['GET', '/demo/'], ['GET', '/demo/exam.html'], ['POST', '/demo/api/sessions'], ['GET', '/demo/feed'], ['POST', '/demo/webhooks']]) {
+    for (const [method, path] of [['GET', '/demo/'], ['GET', '/demo/exam.html'], ['POST', '/demo/api/sessions'], ['GET', '/demo/feed'], ['POST', '/demo/webhooks']] as const) {
       const res = await fetch(relay.url + path, { method, headers: { 'content-type': 'application/json' }, body: method === 'POST' ? '{}' : undefined });
       assert.equal(res.status, 404, `${method} ${path}`);
       await res.body?.cancel();
@@ -61,7 +63,7 @@ for (const engine of ENGINES) {
     before(async () => {
       relay = await startTestRelay({ engine, config: { demo: true }, webhooks: { pollIntervalMs: 100, retry: { scheduleMs: [200, 500] } } });
     });
-    after(() => relay?.close());
+    after(() => (relay as TestRelay | undefined)?.close()); // unset when `before` failed
 
     it('creates a demo session whose events reach the built-in receiver, verified, and the live feed', async () => {
       const info = (await (await fetch(`${relay.url}/demo/api/info`)).json()) as { webhookEndpointId: string; apiKey: string };

@@ -4,7 +4,9 @@
  * - `/demo/vendor/*`: the few host-framework files the React / Vue examples load (from node_modules);
  * - `POST /demo/api/sessions`: a session of the demo tenant for the exam page (what an LMS backend
  *   does with its API key: the key never reaches the candidate's browser);
- * - `GET /demo/api/sessions`: recent demo sessions; `GET /demo/api/info`: what the proctor view needs;
+ * - `GET /demo/api/sessions`: recent demo sessions; `GET /demo/api/info`: relay URL, keys, console account;
+ * - `/demo/proctor.html`: redirects to the review console (/console) of the demo tenant, whose
+ *   demo reviewer account (console/demo-reviewer.ts) is created here;
  * - the built-in webhook receiver and its live feed (demo-receiver.ts).
  * Never enable demo mode on a relay others can reach: the demo tenant's key is public.
  */
@@ -14,6 +16,7 @@ import { extname, join } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { httpError } from '../errors.js';
 import { createSession, type Ctx } from '../sessions/service.js';
+import { DEMO_REVIEWER, ensureDemoReviewer } from '../console/demo-reviewer.js';
 import { DEMO_API_KEY, DEMO_TENANT_ID } from '../tenants.js';
 import { signSessionToken } from '../tokens.js';
 import { safeJoin } from './assets.js';
@@ -55,6 +58,7 @@ async function sendStatic(reply: FastifyReply, file: string | null): Promise<Fas
 export const demoRoutes: FastifyPluginAsync = async (app) => {
   const config = app.relayConfig;
   if (!config.demo) return;
+  await ensureDemoReviewer(app.db);
   const demoDir = join(config.projectRoot, 'demo');
   const modulesDir = join(config.projectRoot, 'node_modules');
   const feed = new DemoFeed();
@@ -73,6 +77,9 @@ export const demoRoutes: FastifyPluginAsync = async (app) => {
     return sendStatic(reply, rel ? join(modulesDir, rel) : null);
   });
 
+  // The proctor view is the review console, signed in as the demo reviewer.
+  app.get('/demo/proctor.html', hidden, async (_request, reply) => reply.redirect(`/console/?tenant=${DEMO_TENANT_ID}`));
+
   app.get<{ Params: { '*': string } }>('/demo/*', hidden, async (request, reply) => sendStatic(reply, safeJoin(demoDir, request.params['*'])));
 
   app.post<{ Body: { candidateId?: unknown; examId?: unknown } | undefined }>('/demo/api/sessions', hidden, async (request, reply) => {
@@ -81,7 +88,7 @@ export const demoRoutes: FastifyPluginAsync = async (app) => {
     const pick = (v: unknown, fallback: string) => (typeof v === 'string' && /^[\w.@-]{1,64}$/.test(v) ? v : fallback);
     const candidateId = pick(body.candidateId, `candidate-${Math.random().toString(36).slice(2, 8)}`);
     const examId = pick(body.examId, DEMO_EXAM_ID);
-    const userAgent = String(request.headers['user-agent'] ?? '').slice(0, 300);
+    const userAgent = (request.headers['user-agent'] ?? '').slice(0, 300);
     const session = await createSession(ctx(), DEMO_TENANT_ID, { examId, candidateId, metadata: { browser_ua: userAgent, sdk_version: 'demo' } });
     const { token, expiresAt } = await signSessionToken(
       config.secret,
@@ -111,6 +118,8 @@ export const demoRoutes: FastifyPluginAsync = async (app) => {
     // real API with it, as an LMS backend would with its own key.
     apiKey: DEMO_API_KEY,
     webhookEndpointId: receiver.endpointId,
+    consoleUrl: `${config.publicUrl}/console/?tenant=${DEMO_TENANT_ID}`,
+    reviewer: { email: DEMO_REVIEWER.email, password: DEMO_REVIEWER.password },
     };
   });
 };

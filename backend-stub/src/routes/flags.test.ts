@@ -1,21 +1,21 @@
 import assert from 'node:assert/strict';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { after, before, describe, it } from 'node:test';
 import { ENGINES } from '../testing/engines.js';
 import { startTestRelay, type TestRelay, type TestSession } from '../testing/harness.js';
-import { flagOf, getSession, postFlag, postFlagWithMedia, request } from '../testing/client.js';
+import { flagOf, getSession, postFlag, postFlagWithMedia, request, type ApiError, type JsonResponse } from '../testing/client.js';
 import { oggAudio, pngImage, sampleJpeg, wavAudio, webmAudio, webpImage } from '../testing/media-fixtures.js';
 
 async function flagRows(relay: TestRelay, sessionId: string) {
   return relay.db.selectFrom('flags').selectAll().where('session_id', '=', sessionId).orderBy('received_at').execute();
 }
 
-/** Files in the media dir (not the temp dir). */
+/** Committed media in the relay's store (files on SQLite, media_blobs rows on PostgreSQL). */
 async function storedFiles(relay: TestRelay): Promise<string[]> {
-  return (await readdir(relay.mediaDir)).filter((f) => f !== '.tmp');
+  return relay.app.mediaStore.names();
 }
 
 async function tempFiles(relay: TestRelay): Promise<string[]> {
@@ -29,7 +29,7 @@ for (const engine of ENGINES) {
     before(async () => {
       relay = await startTestRelay({ engine, config: { limits: { jsonBodyBytes: 16 * 1024, imageBytes: 2 * 1024 * 1024, audioBytes: 64 * 1024 } } });
     });
-    after(() => relay?.close());
+    after(() => (relay as TestRelay | undefined)?.close()); // unset when `before` failed
 
     it('stores a JSON flag with its details and answers the contract shape', async () => {
       s = await relay.createSession();
@@ -59,10 +59,14 @@ for (const engine of ENGINES) {
       assert.equal(row.status, 'COMPLETED');
       assert.equal(row.exit_reason, 'completed');
       assert.ok(row.ended_at);
-      // A late flag is still stored as evidence, and the widget is told the session is over.
-      res = await postFlag(relay, s2, flagOf(s2, 'TAB_NOT_FOCUS'));
+      // A flag created before the end that arrives late is still stored, and the widget is told the session is over.
+      res = await postFlag(relay, s2, flagOf(s2, 'TAB_NOT_FOCUS', { createdAt: new Date(Date.parse(row.ended_at) - 1000).toISOString() }));
       assert.equal(res.status, 201);
       assert.equal(res.body.directive, 'end');
+      // One created after the end is refused.
+      const ended = await postFlag<ApiError>(relay, s2, flagOf(s2, 'TAB_NOT_FOCUS'));
+      assert.equal(ended.status, 409);
+      assert.equal(ended.body.error, 'session_ended');
     });
 
     it('stores CALIBRATION_COMPLETED as the session calibration', async () => {
@@ -72,7 +76,7 @@ for (const engine of ENGINES) {
       assert.equal(res.status, 201);
       const view = await getSession(relay, s3.sessionId);
       assert.deepEqual(view.body.calibration, calibration);
-      assert.deepEqual(view.body.flags[0].payload, calibration);
+      assert.deepEqual(view.body.flags[0]!.payload, calibration);
     });
 
     it('is idempotent on the flag id: same content -> 200 duplicate, one row', async () => {
@@ -90,7 +94,7 @@ for (const engine of ENGINES) {
     it('rejects the same id with different content (409) and keeps the original', async () => {
       const flag = flagOf(s, 'DEVTOOLS_OPEN');
       assert.equal((await postFlag(relay, s, flag)).status, 201);
-      const res = await postFlag(relay, s, { ...flag, description: 'something else' });
+      const res = await postFlag<ApiError>(relay, s, { ...flag, description: 'something else' });
       assert.equal(res.status, 409);
       assert.equal(res.body.error, 'flag_conflict');
       const rows = (await flagRows(relay, s.sessionId)).filter((r) => r.id === flag.id);
@@ -103,13 +107,13 @@ for (const engine of ENGINES) {
       const flag = flagOf(s, 'FACE_ABSENCE', { details: { durationMs: 5000, confidence: 0.9 } });
       const res = await postFlagWithMedia(relay, s, flag, { bytes: jpeg, type: 'image/jpeg', name: '../../etc/passwd' });
       assert.equal(res.status, 201, JSON.stringify(res.body));
-      const mediaId = res.body.mediaId as string;
+      const mediaId = res.body.mediaId!;
       const media = await relay.db.selectFrom('media').selectAll().where('id', '=', mediaId).executeTakeFirstOrThrow();
       assert.equal(media.content_type, 'image/jpeg');
-      assert.equal(Number(media.size), jpeg.length);
+      assert.equal(media.size, jpeg.length);
       assert.match(media.storage_name, /^[0-9a-f-]{36}$/);
-      const onDisk = await readFile(join(relay.mediaDir, media.storage_name));
-      assert.ok(onDisk.equals(jpeg), 'stored bytes equal the upload');
+      const stored = await relay.app.mediaStore.bytes(media.storage_name);
+      assert.ok(stored?.equals(jpeg), 'stored bytes equal the upload');
       const row = (await flagRows(relay, s.sessionId)).find((r) => r.id === flag.id);
       assert.equal(row?.media_id, mediaId);
       assert.deepEqual(await tempFiles(relay), []);
@@ -127,9 +131,9 @@ for (const engine of ENGINES) {
         // The client's claimed type is ignored: the bytes decide.
         const res = await postFlagWithMedia(relay, s, flagOf(s, type), { bytes, type: 'text/plain' });
         assert.equal(res.status, 201, `${type} ${contentType}: ${JSON.stringify(res.body)}`);
-        const media = await relay.db.selectFrom('media').selectAll().where('id', '=', res.body.mediaId).executeTakeFirstOrThrow();
+        const media = await relay.db.selectFrom('media').selectAll().where('id', '=', res.body.mediaId!).executeTakeFirstOrThrow();
         assert.equal(media.content_type, contentType);
-        assert.ok((await readFile(join(relay.mediaDir, media.storage_name))).equals(bytes));
+        assert.ok((await relay.app.mediaStore.bytes(media.storage_name))?.equals(bytes));
       }
     });
 
@@ -165,7 +169,7 @@ for (const engine of ENGINES) {
         ['TAB_NOT_FOCUS', sampleJpeg(1), 400, 'media_not_allowed'],
       ];
       for (const [type, bytes, status, code] of cases) {
-        const res = await postFlagWithMedia(relay, s, flagOf(s, type), { bytes, type: 'image/jpeg', name: 'x.jpg' });
+        const res = await postFlagWithMedia<ApiError>(relay, s, flagOf(s, type), { bytes, type: 'image/jpeg', name: 'x.jpg' });
         assert.equal(res.status, status, `${type}: ${JSON.stringify(res.body)}`);
         assert.equal(res.body.error, code);
         assert.equal(typeof res.body.message, 'string');
@@ -178,7 +182,7 @@ for (const engine of ENGINES) {
     it('rejects oversized media with 413 per kind, leaving no file behind', async () => {
       const rowsBefore = (await flagRows(relay, s.sessionId)).length;
       const bigAudio = Buffer.concat([wavAudio(), Buffer.alloc(70 * 1024)]); // audio limit is 64 KiB here
-      let res = await postFlagWithMedia(relay, s, flagOf(s, 'SOUND_DETECTED'), { bytes: bigAudio });
+      let res = await postFlagWithMedia<ApiError>(relay, s, flagOf(s, 'SOUND_DETECTED'), { bytes: bigAudio });
       assert.equal(res.status, 413);
       assert.equal(res.body.error, 'payload_too_large');
       const bigImage = Buffer.concat([sampleJpeg(1), Buffer.alloc(2 * 1024 * 1024)]); // image limit 2 MiB
@@ -214,7 +218,11 @@ for (const engine of ENGINES) {
       const rowsBefore = (await flagRows(relay, s.sessionId)).length;
       const u = new URL(relay.url);
       const sock = connect(Number(u.port), u.hostname);
-      await new Promise<void>((resolve) => sock.once('connect', () => resolve()));
+      await new Promise<void>((resolve) => {
+        sock.once('connect', () => {
+          resolve();
+        });
+      });
       const head = [
         `POST /v1/sessions/${s.sessionId}/flags HTTP/1.1`,
         `Host: ${u.host}`,
@@ -252,27 +260,27 @@ for (const engine of ENGINES) {
     it('answers bad input with 4xx {error, message} and stores nothing', async () => {
       const rowsBefore = (await flagRows(relay, s.sessionId)).length;
       const path = `/v1/sessions/${s.sessionId}/flags`;
-      const cases: [string, () => Promise<{ status: number; body: any }>, number, string][] = [
-        ['unknown event type', () => postFlag(relay, s, flagOf(s, 'HACKED')), 400, 'unknown_event_type'],
-        ['missing type', () => postFlag(relay, s, { id: 'x1' }), 400, 'validation_error'],
-        ['invalid body without a token: 401 before validation', () => request(relay, 'POST', path, { json: { id: 'x1' } }), 401, 'unauthorized'],
-        ['malformed JSON', () => request(relay, 'POST', path, { token: s.token, body: '{"type": "STARTED",', headers: { 'content-type': 'application/json' } }), 400, 'invalid_json'],
-        ['empty JSON body', () => request(relay, 'POST', path, { token: s.token, body: '', headers: { 'content-type': 'application/json' } }), 400, 'invalid_json'],
-        ['oversized JSON', () => postFlag(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { description: 'x'.repeat(1000), pad: 'y'.repeat(20 * 1024) })), 413, 'payload_too_large'],
-        ['path-like flag id', () => postFlag(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { id: '../../etc/passwd' })), 400, 'validation_error'],
-        ['dot flag id', () => postFlag(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { id: '..' })), 400, 'validation_error'],
-        ['numeric flag id (no type coercion)', () => postFlag(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { id: 12345 })), 400, 'validation_error'],
-        ['boolean description (no type coercion)', () => postFlag(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { description: true })), 400, 'validation_error'],
-        ['NUL in description', () => postFlag(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { description: 'a\u0000b' })), 400, 'invalid_flag'],
-        ['deeply nested payload', () => request(relay, 'POST', path, { token: s.token, body: '{"id":"deep","type":"SET_CONFIG","payload":' + '{"a":'.repeat(1500) + '1' + '}'.repeat(1501), headers: { 'content-type': 'application/json' } }), 400, 'invalid_flag'],
-        ['bad createdAt', () => postFlag(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { createdAt: 'yesterday' })), 400, 'invalid_flag'],
-        ['non-numeric details', () => postFlag(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { details: { durationMs: { $gt: 1 } } })), 400, 'validation_error'],
-        ['other exam', () => postFlag(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { examId: 'another-exam' })), 403, 'scope_mismatch'],
-        ['other candidate', () => postFlag(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { candidateId: 'someone-else' })), 403, 'scope_mismatch'],
-        ['text/plain body', () => request(relay, 'POST', path, { token: s.token, body: 'TAB_NOT_FOCUS', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_content_type'],
-        ['JSON array', () => request(relay, 'POST', path, { token: s.token, json: [1, 2] }), 400, 'validation_error'],
-        ['multipart flag field not JSON', () => { const f = new FormData(); f.set('flag', '{nope'); return request(relay, 'POST', path, { token: s.token, body: f }); }, 400, 'invalid_json'],
-        ['multipart extra file field', () => { const f = new FormData(); f.set('flag', JSON.stringify(flagOf(s, 'FACE_ABSENCE'))); f.set('other', new Blob([sampleJpeg(1)]), 'a.jpg'); return request(relay, 'POST', path, { token: s.token, body: f }); }, 400, 'unexpected_file'],
+      const cases: [string, () => Promise<JsonResponse<ApiError>>, number, string][] = [
+        ['unknown event type', () => postFlag<ApiError>(relay, s, flagOf(s, 'HACKED')), 400, 'unknown_event_type'],
+        ['missing type', () => postFlag<ApiError>(relay, s, { id: 'x1' }), 400, 'validation_error'],
+        ['invalid body without a token: 401 before validation', () => request<ApiError>(relay, 'POST', path, { json: { id: 'x1' } }), 401, 'unauthorized'],
+        ['malformed JSON', () => request<ApiError>(relay, 'POST', path, { token: s.token, body: '{"type": "STARTED",', headers: { 'content-type': 'application/json' } }), 400, 'invalid_json'],
+        ['empty JSON body', () => request<ApiError>(relay, 'POST', path, { token: s.token, body: '', headers: { 'content-type': 'application/json' } }), 400, 'invalid_json'],
+        ['oversized JSON', () => postFlag<ApiError>(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { description: 'x'.repeat(1000), pad: 'y'.repeat(20 * 1024) })), 413, 'payload_too_large'],
+        ['path-like flag id', () => postFlag<ApiError>(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { id: '../../etc/passwd' })), 400, 'validation_error'],
+        ['dot flag id', () => postFlag<ApiError>(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { id: '..' })), 400, 'validation_error'],
+        ['numeric flag id (no type coercion)', () => postFlag<ApiError>(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { id: 12345 })), 400, 'validation_error'],
+        ['boolean description (no type coercion)', () => postFlag<ApiError>(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { description: true })), 400, 'validation_error'],
+        ['NUL in description', () => postFlag<ApiError>(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { description: 'a\u0000b' })), 400, 'invalid_flag'],
+        ['deeply nested payload', () => request<ApiError>(relay, 'POST', path, { token: s.token, body: '{"id":"deep","type":"SET_CONFIG","payload":' + '{"a":'.repeat(1500) + '1' + '}'.repeat(1501), headers: { 'content-type': 'application/json' } }), 400, 'json_too_deep'],
+        ['bad createdAt', () => postFlag<ApiError>(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { createdAt: 'yesterday' })), 400, 'invalid_created_at'],
+        ['non-numeric details', () => postFlag<ApiError>(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { details: { durationMs: { $gt: 1 } } })), 400, 'validation_error'],
+        ['other exam', () => postFlag<ApiError>(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { examId: 'another-exam' })), 403, 'scope_mismatch'],
+        ['other candidate', () => postFlag<ApiError>(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { candidateId: 'someone-else' })), 403, 'scope_mismatch'],
+        ['text/plain body', () => request<ApiError>(relay, 'POST', path, { token: s.token, body: 'TAB_NOT_FOCUS', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_content_type'],
+        ['JSON array', () => request<ApiError>(relay, 'POST', path, { token: s.token, json: [1, 2] }), 400, 'validation_error'],
+        ['multipart flag field not JSON', () => { const f = new FormData(); f.set('flag', '{nope'); return request<ApiError>(relay, 'POST', path, { token: s.token, body: f }); }, 400, 'invalid_json'],
+        ['multipart extra file field', () => { const f = new FormData(); f.set('flag', JSON.stringify(flagOf(s, 'FACE_ABSENCE'))); f.set('other', new Blob([sampleJpeg(1)]), 'a.jpg'); return request<ApiError>(relay, 'POST', path, { token: s.token, body: f }); }, 400, 'unexpected_file'],
       ];
       for (const [name, send, status, code] of cases) {
         const res = await send();
@@ -288,7 +296,7 @@ for (const engine of ENGINES) {
       const other = await relay.createSession();
       const flag = flagOf(s, 'TAB_NOT_FOCUS');
       const [h, p] = s.token.split('.');
-      const claims = JSON.parse(Buffer.from(p!, 'base64url').toString());
+      const claims = JSON.parse(Buffer.from(p!, 'base64url').toString()) as Record<string, unknown>;
       const forgedPayload = Buffer.from(JSON.stringify({ ...claims, sub: other.sessionId })).toString('base64url');
       const noneHeader = Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url');
       const { signSessionToken } = await import('../tokens.js');
@@ -305,7 +313,7 @@ for (const engine of ENGINES) {
         ['token of another session', other.token, 403, 'forbidden'],
       ];
       for (const [name, token, status, code] of cases) {
-        const res = await request(relay, 'POST', `/v1/sessions/${s.sessionId}/flags`, { token, json: flag });
+        const res = await request<ApiError>(relay, 'POST', `/v1/sessions/${s.sessionId}/flags`, { token, json: flag });
         assert.equal(res.status, status, `${name}: ${JSON.stringify(res.body)}`);
         assert.equal(res.body.error, code, name);
       }
@@ -314,7 +322,7 @@ for (const engine of ENGINES) {
 
     it('rejects path-like session ids in the URL', async () => {
       for (const bad of ['..%2F..%2Fetc', 'not-a-uuid', '%00', '..']) {
-        const res = await request(relay, 'POST', `/v1/sessions/${bad}/flags`, { token: s.token, json: flagOf(s, 'TAB_NOT_FOCUS') });
+        const res = await request<ApiError>(relay, 'POST', `/v1/sessions/${bad}/flags`, { token: s.token, json: flagOf(s, 'TAB_NOT_FOCUS') });
         // The token names another session (403); a validator or router may also refuse first.
         assert.ok([400, 403, 404].includes(res.status), `${bad}: ${res.status}`);
         assert.equal(typeof res.body.error, 'string');

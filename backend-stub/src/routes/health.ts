@@ -1,9 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { sql } from 'kysely';
 import { errorSchema } from '../errors.js';
+import { syncPlugin } from '../sync-plugin.js';
 
 /** `GET /healthz`: 200 when the database answers, 503 otherwise. */
-export const healthRoutes: FastifyPluginAsync = async (app) => {
+export const healthRoutes: FastifyPluginAsync = syncPlugin((app) => {
   app.get(
     '/healthz',
     {
@@ -25,4 +26,4 @@ export const healthRoutes: FastifyPluginAsync = async (app) => {
       }
     },
   );
-};
+});

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { requireApiKey } from '../auth.js';
 import { httpError } from '../errors.js';
 import {
   changeIncident,
@@ -7,10 +6,9 @@ import {
   INCIDENT_STATUSES,
   incidentJson,
   listIncidents,
-  type IncidentPatch,
 } from '../incidents/service.js';
-import type { IncidentStatus } from '../webhooks/tables.js';
 import { apiKeySecurity, errorResponses } from './schemas.js';
+import { routePlugin } from '../sync-plugin.js';
 
 export const incidentSchema = {
   type: 'object',
@@ -31,15 +29,26 @@ export const incidentSchema = {
   },
 } as const;
 
+/** Body of an incident change, shared with the console (routes/console-sessions.ts). */
+export const incidentPatchBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    status: { type: 'string', enum: INCIDENT_STATUSES },
+    severity: { type: 'string', enum: INCIDENT_SEVERITIES },
+    resolution_notes: { type: ['string', 'null'], maxLength: 4000 },
+  },
+} as const;
+
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', maxLength: 100 } } } as const;
 
-export const incidentRoutes: FastifyPluginAsync = async (app) => {
+export const incidentRoutes: FastifyPluginAsync = routePlugin((app) => {
   const tags = ['incidents'];
 
-  app.get<{ Querystring: { session_id?: string; status?: IncidentStatus; limit?: number } }>(
-    '/v1/incidents',
+  app.get(
+    '/incidents',
     {
-      preHandler: requireApiKey,
       schema: {
         summary: 'Incidents of the tenant, newest first',
         tags,
@@ -57,7 +66,7 @@ export const incidentRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request) => {
-      const rows = await listIncidents(app.db, request.tenant!.id, {
+      const rows = await listIncidents(app.db, request.tenant.id, {
         sessionId: request.query.session_id,
         status: request.query.status,
         limit: request.query.limit,
@@ -66,39 +75,29 @@ export const incidentRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.get<{ Params: { id: string } }>(
-    '/v1/incidents/:id',
-    { preHandler: requireApiKey, schema: { summary: 'One incident', tags, security: apiKeySecurity, params: idParams, response: { 200: incidentSchema, ...errorResponses(401, 404) } } },
+  app.get(
+    '/incidents/:id',
+    { schema: { summary: 'One incident', tags, security: apiKeySecurity, params: idParams, response: { 200: incidentSchema, ...errorResponses(401, 404) } } },
     async (request) => {
-      const row = await app.db.selectFrom('incidents').selectAll().where('id', '=', request.params.id).where('tenant_id', '=', request.tenant!.id).executeTakeFirst();
+      const row = await app.db.selectFrom('incidents').selectAll().where('id', '=', request.params.id).where('tenant_id', '=', request.tenant.id).executeTakeFirst();
       if (!row) throw httpError(404, 'incident_not_found', 'incident not found');
       return incidentJson(row);
     },
   );
 
-  app.patch<{ Params: { id: string }; Body: IncidentPatch }>(
-    '/v1/incidents/:id',
+  app.patch(
+    '/incidents/:id',
     {
-      preHandler: requireApiKey,
       schema: {
         summary: 'Resolve, dismiss or reopen an incident, change its severity or notes (sends incident.instance.updated)',
         description: 'Status changes: TRIGGERED/REOPENED -> RESOLVED or DISMISSED; RESOLVED/DISMISSED -> REOPENED. Anything else is a 409.',
         tags,
         security: apiKeySecurity,
         params: idParams,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          minProperties: 1,
-          properties: {
-            status: { type: 'string', enum: INCIDENT_STATUSES },
-            severity: { type: 'string', enum: INCIDENT_SEVERITIES },
-            resolution_notes: { type: ['string', 'null'], maxLength: 4000 },
-          },
-        },
+        body: incidentPatchBody,
         response: { 200: incidentSchema, ...errorResponses(400, 401, 404, 409, 415) },
       },
     },
-    async (request) => incidentJson(await changeIncident(app.db, request.tenant!.id, request.params.id, request.body)),
+    async (request) => incidentJson(await changeIncident(app.db, request.tenant.id, request.params.id, request.body)),
   );
-};
+});

@@ -16,9 +16,9 @@ for (const engine of ENGINES) {
       const s = await relay.createSession();
       const res = await postFlagWithMedia(relay, s, flagOf(s, 'PERIODIC_SNAPSHOT'), { bytes: jpeg });
       assert.equal(res.status, 201);
-      mediaId = res.body.mediaId;
+      mediaId = res.body.mediaId!;
     });
-    after(() => relay?.close());
+    after(() => (relay as TestRelay | undefined)?.close()); // unset when `before` failed
 
     it('serves the exact bytes with the sniffed type and private caching', async () => {
       const url = signMediaUrl(relay.config, mediaId, 120);
@@ -35,7 +35,7 @@ for (const engine of ENGINES) {
       const s = await relay.createSession();
       const ogg = oggAudio();
       const up = await postFlagWithMedia(relay, s, flagOf(s, 'SOUND_DETECTED'), { bytes: ogg });
-      const res = await fetch(signMediaUrl(relay.config, up.body.mediaId, 60));
+      const res = await fetch(signMediaUrl(relay.config, up.body.mediaId!, 60));
       assert.equal(res.headers.get('content-type'), 'audio/ogg');
       assert.ok(Buffer.from(await res.arrayBuffer()).equals(ogg));
     });

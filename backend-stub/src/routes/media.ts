@@ -1,13 +1,14 @@
-import { createReadStream } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
 import { httpError } from '../errors.js';
 import { verifyMediaSignature } from '../media/signed-url.js';
 import { errorResponses, UUID_PATTERN, widgetRateLimit } from './schemas.js';
+import { now as clockNow } from '../clock.js';
+import { syncPlugin } from '../sync-plugin.js';
 
 /** `GET /v1/media/{id}?expires=&sig=`: the exact uploaded bytes, only with a valid, unexpired signature. */
-export const mediaRoutes: FastifyPluginAsync = async (app) => {
+export const mediaRoutes: FastifyPluginAsync = syncPlugin((app) => {
   app.get<{ Params: { id: string }; Querystring: { expires: string; sig: string } }>(
-    '/v1/media/:id',
+    '/media/:id',
     {
       config: { rateLimit: widgetRateLimit(app.relayConfig) },
       schema: {
@@ -29,18 +30,17 @@ export const mediaRoutes: FastifyPluginAsync = async (app) => {
       if (verdict !== 'ok') throw httpError(403, 'invalid_signature', 'media URL signature is invalid');
       const media = await app.db.selectFrom('media').select(['content_type', 'size', 'storage_name', 'sha256']).where('id', '=', id).executeTakeFirst();
       if (!media) throw httpError(404, 'media_not_found', 'media not found');
-      const path = app.mediaStore.pathOf(media.storage_name);
-      const size = await app.mediaStore.sizeOf(media.storage_name);
-      if (size === null) throw httpError(404, 'media_not_found', 'media file is missing');
-      const remaining = Math.max(0, Number(request.query.expires) - Math.floor(Date.now() / 1000));
+      const stored = await app.mediaStore.open(media);
+      if (!stored) throw httpError(404, 'media_not_found', 'media file is missing');
+      const remaining = Math.max(0, Number(request.query.expires) - Math.floor(clockNow() / 1000));
       return reply
         .header('Content-Type', media.content_type)
-        .header('Content-Length', String(size))
+        .header('Content-Length', String(stored.size))
         .header('Cache-Control', `private, max-age=${remaining}`)
         .header('X-Content-Type-Options', 'nosniff')
         .header('ETag', `"${media.sha256}"`)
         .header('Content-Disposition', 'inline')
-        .send(createReadStream(path));
+        .send(stored.body);
     },
   );
-};
+});

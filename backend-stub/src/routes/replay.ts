@@ -1,9 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { requireApiKey } from '../auth.js';
 import { httpError } from '../errors.js';
 import { signMediaUrl } from '../media/signed-url.js';
 import { buildEnvelope } from '../webhooks/envelope.js';
 import { apiKeySecurity, errorResponses } from './schemas.js';
+import { now as clockNow, nowDate } from '../clock.js';
+import { routePlugin } from '../sync-plugin.js';
 
 const MAX_EVENTS = 5000;
 
@@ -14,11 +15,10 @@ function parseTime(value: string | undefined, name: string): string | null {
   return new Date(ms).toISOString();
 }
 
-export const replayRoutes: FastifyPluginAsync = async (app) => {
-  app.get<{ Querystring: { session_id: string; from?: string; to?: string; limit?: number } }>(
-    '/v1/events/replay',
+export const replayRoutes: FastifyPluginAsync = routePlugin((app) => {
+  app.get(
+    '/events/replay',
     {
-      preHandler: requireApiKey,
       schema: {
         summary: "Every outgoing event of a session in a time window, as webhook envelopes, for 72 h after the session ended",
         description:
@@ -59,17 +59,17 @@ export const replayRoutes: FastifyPluginAsync = async (app) => {
       const from = parseTime(request.query.from, 'from');
       const to = parseTime(request.query.to, 'to');
       if (from && to && from > to) throw httpError(400, 'invalid_window', 'from must not be after to');
-      const limit = request.query.limit ?? 1000;
+      const { limit } = request.query; // the schema default (1000) fills it in
       const session = await app.db
         .selectFrom('sessions')
         .select(['id', 'ended_at'])
         .where('id', '=', sessionId)
-        .where('tenant_id', '=', request.tenant!.id)
+        .where('tenant_id', '=', request.tenant.id)
         .executeTakeFirst();
       if (!session) throw httpError(404, 'session_not_found', 'session not found');
       const retentionMs = app.webhooks.settings.retentionMs;
       const until = session.ended_at ? new Date(Date.parse(session.ended_at) + retentionMs).toISOString() : null;
-      if (until && Date.now() > Date.parse(until)) {
+      if (until && clockNow() > Date.parse(until)) {
         throw httpError(
           410,
           'replay_window_expired',
@@ -80,10 +80,10 @@ export const replayRoutes: FastifyPluginAsync = async (app) => {
       if (from) q = q.where('occurred_at', '>=', from);
       if (to) q = q.where('occurred_at', '<=', to);
       const rows = await q.orderBy('occurred_at').orderBy('created_at').orderBy('id').limit(limit + 1).execute();
-      const now = new Date();
+      const now = nowDate();
       const config = app.relayConfig;
       const events = rows.slice(0, limit).map((row) => buildEnvelope(row, now, (mediaId) => signMediaUrl(config, mediaId, config.mediaUrlTtlSeconds)));
       return { session_id: sessionId, from, to, replayable_until: until, count: events.length, has_more: rows.length > limit, events };
     },
   );
-};
+});

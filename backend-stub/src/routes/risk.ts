@@ -1,8 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { requireApiKey } from '../auth.js';
 import { httpError } from '../errors.js';
 import { examRiskSettings } from '../risk/service.js';
 import { apiKeySecurity, errorResponses, EXTERNAL_ID_PATTERN } from './schemas.js';
+import { nowIso } from '../clock.js';
+import { routePlugin } from '../sync-plugin.js';
 
 const settingsSchema = {
   type: 'object',
@@ -14,14 +15,8 @@ const settingsSchema = {
   },
 } as const;
 
-interface RiskSettingsBody {
-  escalation_threshold?: number;
-  critical_threshold?: number;
-  auto_pause?: boolean;
-}
-
 /** Per-exam risk thresholds (docs/RISK.md): escalation opens an incident, critical marks it urgent and may pause. */
-export const riskRoutes: FastifyPluginAsync = async (app) => {
+export const riskRoutes: FastifyPluginAsync = routePlugin((app) => {
   const params = { type: 'object', required: ['examId'], properties: { examId: { type: 'string', pattern: EXTERNAL_ID_PATTERN } } } as const;
 
   const read = async (tenantId: string, examId: string) => {
@@ -29,19 +24,17 @@ export const riskRoutes: FastifyPluginAsync = async (app) => {
     return { exam_id: examId, escalation_threshold: r.escalationThreshold, critical_threshold: r.criticalThreshold, auto_pause: r.autoPause };
   };
 
-  app.get<{ Params: { examId: string } }>(
-    '/v1/exams/:examId/risk-settings',
+  app.get(
+    '/exams/:examId/risk-settings',
     {
-      preHandler: requireApiKey,
       schema: { summary: "An exam's risk thresholds and auto-pause", tags: ['risk'], security: apiKeySecurity, params, response: { 200: settingsSchema, ...errorResponses(400, 401) } },
     },
-    async (request) => read(request.tenant!.id, request.params.examId),
+    async (request) => read(request.tenant.id, request.params.examId),
   );
 
-  app.put<{ Params: { examId: string }; Body: RiskSettingsBody }>(
-    '/v1/exams/:examId/risk-settings',
+  app.put(
+    '/exams/:examId/risk-settings',
     {
-      preHandler: requireApiKey,
       schema: {
         summary: "Set an exam's risk thresholds (0..1, escalation <= critical) and auto-pause at critical",
         tags: ['risk'],
@@ -61,7 +54,7 @@ export const riskRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request) => {
-      const tenantId = request.tenant!.id;
+      const tenantId = request.tenant.id;
       const { examId } = request.params;
       const current = await read(tenantId, examId);
       const next = {
@@ -72,7 +65,7 @@ export const riskRoutes: FastifyPluginAsync = async (app) => {
       if (next.escalation_threshold > next.critical_threshold) {
         throw httpError(400, 'invalid_thresholds', 'escalation_threshold must not exceed critical_threshold');
       }
-      const now = new Date().toISOString();
+      const now = nowIso();
       const values = {
         escalation_threshold: next.escalation_threshold,
         critical_threshold: next.critical_threshold,
@@ -87,4 +80,4 @@ export const riskRoutes: FastifyPluginAsync = async (app) => {
       return read(tenantId, examId);
     },
   );
-};
+});

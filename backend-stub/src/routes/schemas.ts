@@ -15,8 +15,8 @@ export const sessionIdParams = {
 } as const;
 
 /** Error responses every route may give, for OpenAPI. */
-export function errorResponses(...statuses: number[]): Record<number, typeof errorSchema> {
-  return Object.fromEntries(statuses.map((s) => [s, errorSchema]));
+export function errorResponses<Status extends number>(...statuses: Status[]): Record<Status, typeof errorSchema> {
+  return Object.fromEntries(statuses.map((s) => [s, errorSchema])) as Record<Status, typeof errorSchema>;
 }
 
 type Security = { [scheme: string]: string[] }[];

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { readdir } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
 import { decodeJwt } from 'jose';
 import { ENGINES } from '../testing/engines.js';
 import { startTestRelay, type TestRelay } from '../testing/harness.js';
-import { flagOf, getSession, postFlag, postFlagWithMedia, request, type JsonResponse } from '../testing/client.js';
+import { flagOf, getSession, postFlag, postFlagWithMedia, request, type ApiBody, type ApiError, type JsonResponse, type OrError } from '../testing/client.js';
 import { sampleJpeg, wavAudio } from '../testing/media-fixtures.js';
 import { hashApiKey } from '../tenants.js';
+
+type SessionList = ApiBody<'/v1/sessions', 'get'>;
 
 for (const engine of ENGINES) {
   describe(`sessions API [${engine}]`, () => {
@@ -14,11 +15,11 @@ for (const engine of ENGINES) {
     before(async () => {
       relay = await startTestRelay({ engine, config: { tokenTtlSeconds: 600 } });
     });
-    after(() => relay?.close());
+    after(() => (relay as TestRelay | undefined)?.close()); // unset when `before` failed
 
     it('POST /v1/sessions issues a scoped, short-lived token (Bearer or X-Api-Key)', async () => {
       const before = Date.now();
-      const res = await request(relay, 'POST', '/v1/sessions', {
+      const res = await request<ApiBody<'/v1/sessions', 'post', 201>>(relay, 'POST', '/v1/sessions', {
         headers: { authorization: `Bearer ${relay.apiKey}` },
         json: { examId: 'math-101', candidateId: 'cand-42', metadata: { browser_ua: 'UA', timezone: 'Europe/Berlin' } },
       });
@@ -66,7 +67,7 @@ for (const engine of ENGINES) {
         ['malformed JSON', { apiKey: relay.apiKey, body: '{"examId":', headers: { 'content-type': 'application/json' } }, 400, 'invalid_json'],
       ];
       for (const [name, opts, status, code] of cases) {
-        const res = await request(relay, 'POST', '/v1/sessions', opts);
+        const res = await request<ApiError>(relay, 'POST', '/v1/sessions', opts);
         assert.equal(res.status, status, `${name}: ${JSON.stringify(res.body)}`);
         assert.equal(res.body.error, code, name);
         assert.equal(typeof res.body.message, 'string');
@@ -75,7 +76,7 @@ for (const engine of ENGINES) {
 
     it('refuses unknown fields: a body cannot choose the tenant', async () => {
       const other = await relay.createTenant('Elsewhere');
-      const res = await request(relay, 'POST', '/v1/sessions', { apiKey: relay.apiKey, json: { examId: 'e-tenant-probe', candidateId: 'c', tenantId: other.tenantId } });
+      const res = await request<ApiError>(relay, 'POST', '/v1/sessions', { apiKey: relay.apiKey, json: { examId: 'e-tenant-probe', candidateId: 'c', tenantId: other.tenantId } });
       assert.equal(res.status, 400);
       assert.equal(res.body.error, 'validation_error');
       const rows = await relay.db.selectFrom('sessions').select('tenant_id').where('exam_id', '=', 'e-tenant-probe').execute();
@@ -103,21 +104,21 @@ for (const engine of ENGINES) {
       assert.equal(v.exam_id, 'physics');
       assert.equal(v.candidate_id, s.candidateId);
       assert.equal(v.status, 'IN_PROGRESS');
-      assert.deepEqual(v.events_summary, { tab_switches: 2, face_absences: 1, multiple_faces: 1, audio_anomalies: 1, fullscreen_exits: 1, devtools_opens: 1 });
-      assert.deepEqual(v.flags.map((f: any) => f.id), ['a-start', 'b', 'c', 'd', 'e', 'f', 'g', 'h']);
-      assert.deepEqual(v.flags[1].details, { durationMs: 3000 });
+      assert.deepEqual(v.events_summary, { tab_switches: 2, face_absences: 1, face_mismatches: 0, multiple_faces: 1, audio_anomalies: 1, fullscreen_exits: 1, devtools_opens: 1 });
+      assert.deepEqual(v.flags.map((f) => f.id), ['a-start', 'b', 'c', 'd', 'e', 'f', 'g', 'h']);
+      assert.deepEqual(v.flags[1]!.details, { durationMs: 3000 });
       assert.equal(typeof v.risk_score, 'number');
       assert.ok(v.risk_score >= 0 && v.risk_score <= 1);
       const stored = await relay.db.selectFrom('incidents').select(['id', 'status', 'severity']).where('session_id', '=', s.sessionId).orderBy('created_at').execute();
       assert.ok(stored.length > 0, 'this many flags open incidents');
-      assert.deepEqual(v.incidents.map((i: any) => ({ id: i.id, status: i.status, severity: i.severity })), stored);
-      const face = v.flags.find((f: any) => f.id === 'e');
-      assert.equal(face.media.content_type, 'image/jpeg');
-      assert.equal(face.media.size, jpeg.length);
-      assert.ok(face.media_url.startsWith(`${relay.url}/v1/media/${face.media.id}?expires=`));
-      const bytes = Buffer.from(await (await fetch(face.media_url)).arrayBuffer());
+      assert.deepEqual(v.incidents.map((i) => ({ id: i.id, status: i.status, severity: i.severity })), stored);
+      const face = v.flags.find((f) => f.id === 'e')!;
+      assert.equal(face.media!.content_type, 'image/jpeg');
+      assert.equal(face.media!.size, jpeg.length);
+      assert.ok(face.media_url!.startsWith(`${relay.url}/v1/media/${face.media!.id}?expires=`));
+      const bytes = Buffer.from(await (await fetch(face.media_url!)).arrayBuffer());
       assert.ok(bytes.equals(jpeg));
-      assert.equal(v.flags.find((f: any) => f.id === 'b').media_url, null);
+      assert.equal(v.flags.find((f) => f.id === 'b')!.media_url, null);
     });
 
     it('GET /v1/sessions lists only this tenant\'s sessions, filtered and paged', async () => {
@@ -129,20 +130,20 @@ for (const engine of ENGINES) {
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const res: JsonResponse = await request(relay, 'GET', `/v1/sessions?limit=3${cursor ? `&cursor=${cursor}` : ''}`, { apiKey: tenant.apiKey });
+        const res: JsonResponse<SessionList> = await request<SessionList>(relay, 'GET', `/v1/sessions?limit=3${cursor ? `&cursor=${cursor}` : ''}`, { apiKey: tenant.apiKey });
         assert.equal(res.status, 200, JSON.stringify(res.body));
         assert.ok(res.body.sessions.length <= 3);
-        seen.push(...res.body.sessions.map((x: any) => x.id));
+        seen.push(...res.body.sessions.map((x) => x.id));
         cursor = res.body.next_cursor;
         pages++;
       } while (cursor && pages < 10);
       assert.equal(pages, 3);
       assert.deepEqual([...seen].sort(), [...made].sort(), 'every session once, none of other tenants');
-      const odd = await request(relay, 'GET', '/v1/sessions?exam_id=odd', { apiKey: tenant.apiKey });
+      const odd = await request<SessionList>(relay, 'GET', '/v1/sessions?exam_id=odd', { apiKey: tenant.apiKey });
       assert.equal(odd.body.sessions.length, 3);
-      assert.ok(odd.body.sessions.every((x: any) => x.exam_id === 'odd' && x.status === 'CREATED'));
-      const one = await request(relay, 'GET', '/v1/sessions?candidate_id=c4&status=CREATED', { apiKey: tenant.apiKey });
-      assert.deepEqual(one.body.sessions.map((x: any) => x.id), [made[4]]);
+      assert.ok(odd.body.sessions.every((x) => x.exam_id === 'odd' && x.status === 'CREATED'));
+      const one = await request<SessionList>(relay, 'GET', '/v1/sessions?candidate_id=c4&status=CREATED', { apiKey: tenant.apiKey });
+      assert.deepEqual(one.body.sessions.map((x) => x.id), [made[4]]);
       for (const q of ['limit=0', 'limit=1000', 'status=RUNNING', 'cursor=%%%', 'cursor=bm9wZQ']) {
         const bad = await request(relay, 'GET', `/v1/sessions?${q}`, { apiKey: tenant.apiKey });
         assert.equal(bad.status, 400, q);
@@ -153,7 +154,7 @@ for (const engine of ENGINES) {
     it("hides another tenant's sessions (404) and needs an API key", async () => {
       const s = await relay.createSession();
       const other = await relay.createTenant('Other University');
-      let res = await getSession(relay, s.sessionId, other.apiKey);
+      let res = await getSession<ApiError>(relay, s.sessionId, other.apiKey);
       assert.equal(res.status, 404);
       assert.equal(res.body.error, 'session_not_found');
       res = await request(relay, 'POST', `/v1/sessions/${s.sessionId}/status`, { apiKey: other.apiKey, json: { status: 'STOPPED' } });
@@ -173,9 +174,9 @@ for (const engine of ENGINES) {
       await postFlag(relay, s, { id: 'go', type: 'STARTED' });
       const up = await postFlagWithMedia(relay, s, flagOf(s, 'MULTIPLE_FACE', { details: { faceCount: 3 } }), { bytes: sampleJpeg(2) });
       for (let i = 0; i < 3; i++) await postFlag(relay, s, flagOf(s, 'TAB_NOT_FOCUS'));
-      const media = await relay.db.selectFrom('media').selectAll().where('id', '=', up.body.mediaId).executeTakeFirstOrThrow();
-      assert.ok((await readdir(relay.mediaDir)).includes(media.storage_name));
-      const mediaUrl = (await getSession(relay, s.sessionId)).body.flags.find((f: any) => f.media_url).media_url;
+      const media = await relay.db.selectFrom('media').selectAll().where('id', '=', up.body.mediaId!).executeTakeFirstOrThrow();
+      assert.ok((await relay.app.mediaStore.names()).includes(media.storage_name));
+      const mediaUrl = (await getSession(relay, s.sessionId)).body.flags.find((f) => f.media_url)!.media_url!;
       const other = await relay.createTenant('Not yours');
       assert.equal((await request(relay, 'DELETE', `/v1/sessions/${s.sessionId}`, { apiKey: other.apiKey })).status, 404);
 
@@ -190,10 +191,10 @@ for (const engine of ENGINES) {
         assert.equal(rows.length, 0, table);
       }
       assert.equal((await relay.db.selectFrom('sessions').select('id').where('id', '=', s.sessionId).execute()).length, 0);
-      assert.ok(!(await readdir(relay.mediaDir)).includes(media.storage_name), 'file removed');
+      assert.ok(!(await relay.app.mediaStore.names()).includes(media.storage_name), 'media bytes removed');
       assert.equal((await getSession(relay, s.sessionId)).status, 404);
       assert.equal((await fetch(mediaUrl)).status, 404);
-      const late = await postFlag(relay, s, flagOf(s, 'TAB_NOT_FOCUS'));
+      const late = await postFlag<ApiError>(relay, s, flagOf(s, 'TAB_NOT_FOCUS'));
       assert.equal(late.status, 404);
       assert.equal(late.body.error, 'session_not_found');
       assert.equal((await request(relay, 'DELETE', `/v1/sessions/${s.sessionId}`, { apiKey: relay.apiKey })).status, 404);
@@ -203,8 +204,8 @@ for (const engine of ENGINES) {
       const s = await relay.createSession();
       const setStatus = (status: string, method = 'POST') =>
         method === 'POST'
-          ? request(relay, 'POST', `/v1/sessions/${s.sessionId}/status`, { apiKey: relay.apiKey, json: { status } })
-          : request(relay, 'PATCH', `/v1/sessions/${s.sessionId}`, { apiKey: relay.apiKey, json: { status } });
+          ? request<OrError<ApiBody<'/v1/sessions/{id}/status', 'post'>>>(relay, 'POST', `/v1/sessions/${s.sessionId}/status`, { apiKey: relay.apiKey, json: { status } })
+          : request<OrError<ApiBody<'/v1/sessions/{id}', 'patch'>>>(relay, 'PATCH', `/v1/sessions/${s.sessionId}`, { apiKey: relay.apiKey, json: { status } });
       let res = await setStatus('PAUSED');
       assert.equal(res.status, 409, 'CREATED cannot pause');
       assert.equal(res.body.error, 'invalid_transition');
@@ -230,7 +231,8 @@ for (const engine of ENGINES) {
       assert.ok(row.ended_at);
       res = await setStatus('IN_PROGRESS');
       assert.equal(res.status, 409, 'STOPPED is final');
-      flag = await postFlag(relay, s, flagOf(s, 'TAB_NOT_FOCUS'));
+      flag = await postFlag(relay, s, flagOf(s, 'TAB_NOT_FOCUS', { createdAt: new Date(Date.parse(row.ended_at) - 1000).toISOString() }));
+      assert.equal(flag.status, 201, 'created before the stop: stored');
       assert.equal(flag.body.directive, 'end');
       res = await setStatus('RUNNING');
       assert.equal(res.status, 400);
@@ -238,7 +240,7 @@ for (const engine of ENGINES) {
 
     it('refreshes a still-valid token, not an ended session or an expired token', async () => {
       const s = await relay.createSession();
-      const res = await request(relay, 'POST', `/v1/sessions/${s.sessionId}/token`, { token: s.token });
+      const res = await request<ApiBody<'/v1/sessions/{id}/token', 'post'>>(relay, 'POST', `/v1/sessions/${s.sessionId}/token`, { token: s.token });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.equal(res.body.sessionId, s.sessionId);
       const claims = decodeJwt(res.body.token);
@@ -251,11 +253,11 @@ for (const engine of ENGINES) {
       assert.equal(cross.status, 403);
       const { signSessionToken } = await import('../tokens.js');
       const expired = await signSessionToken(relay.config.secret, { sessionId: s.sessionId, tenantId: relay.tenantId, examId: s.examId, candidateId: s.candidateId }, 10, Date.now() - 60_000);
-      const late = await request(relay, 'POST', `/v1/sessions/${s.sessionId}/token`, { token: expired.token });
+      const late = await request<ApiError>(relay, 'POST', `/v1/sessions/${s.sessionId}/token`, { token: expired.token });
       assert.equal(late.status, 401);
       assert.equal(late.body.error, 'token_expired');
       await postFlag(relay, s, { id: 'end', type: 'END_PROCTORING' });
-      const ended = await request(relay, 'POST', `/v1/sessions/${s.sessionId}/token`, { token: s.token });
+      const ended = await request<ApiError>(relay, 'POST', `/v1/sessions/${s.sessionId}/token`, { token: s.token });
       assert.equal(ended.status, 409);
       assert.equal(ended.body.error, 'session_ended');
     });

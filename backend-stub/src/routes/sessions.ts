@@ -1,11 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { requireApiKey, requireSessionToken } from '../auth.js';
 import type { SessionStatus } from '../db/schema.js';
 import { httpError } from '../errors.js';
-import { changeStatus, createSession, deleteSession, type Ctx } from '../sessions/service.js';
+import { changeStatus, createSession, deleteSession, requestReenrollment, type Ctx } from '../sessions/service.js';
 import { isEnded } from '../sessions/status.js';
 import { sessionView } from '../sessions/view.js';
 import { signSessionToken } from '../tokens.js';
+import { routePlugin } from '../sync-plugin.js';
 import {
   apiKeySecurity,
   errorResponses,
@@ -14,6 +14,7 @@ import {
   sessionTokenSecurity,
   widgetRateLimit,
 } from './schemas.js';
+import { omit } from '../omit.js';
 
 const tokenResponse = {
   type: 'object',
@@ -33,6 +34,22 @@ const sessionViewSchema = {
     status: { type: 'string', enum: ['CREATED', 'IN_PROGRESS', 'PAUSED', 'STOPPED', 'SUSPENDED', 'COMPLETED'] },
     metadata: jsonObject,
     calibration: { anyOf: [jsonObject, { type: 'null' }] },
+    consent: {
+      description: "The candidate's latest answer to the consent step (CONSENT_GIVEN / CONSENT_DECLINED), null before any.",
+      anyOf: [
+        {
+          type: 'object',
+          properties: {
+            given: { type: 'boolean' },
+            at: { type: 'string' },
+            locale: { type: 'string' },
+            version: { type: 'string' },
+            external: { type: 'boolean' },
+          },
+        },
+        { type: 'null' },
+      ],
+    },
     started_at: { type: ['string', 'null'] },
     ended_at: { type: ['string', 'null'] },
     exit_reason: { type: ['string', 'null'] },
@@ -42,7 +59,7 @@ const sessionViewSchema = {
     events_summary: {
       type: 'object',
       properties: Object.fromEntries(
-        ['tab_switches', 'face_absences', 'multiple_faces', 'audio_anomalies', 'fullscreen_exits', 'devtools_opens'].map((k) => [k, { type: 'integer' }]),
+        ['tab_switches', 'face_absences', 'face_mismatches', 'multiple_faces', 'audio_anomalies', 'fullscreen_exits', 'devtools_opens'].map((k) => [k, { type: 'integer' }]),
       ),
     },
     flags: {
@@ -69,18 +86,30 @@ const sessionViewSchema = {
       },
     },
     incidents: { type: 'array', items: jsonObject },
+    identity: {
+      type: 'object',
+      description: 'Identity checking as the widget reported it (IDENTITY_ENROLLED / IDENTITY_UNAVAILABLE flags). The face embedding never reaches the relay.',
+      properties: {
+        status: { type: 'string', enum: ['not_checked', 'enrolled', 'unavailable'] },
+        enrolled_at: { type: ['string', 'null'] },
+        reference_match: { type: ['boolean', 'null'], description: 'Whether the enrolled face matched the host-supplied reference image (null: no reference).' },
+        reference_similarity: { type: ['number', 'null'] },
+        unavailable_reason: { type: ['string', 'null'] },
+        face_mismatches: { type: 'integer' },
+        reenroll_requested_at: { type: ['string', 'null'], description: 'A pending re-enroll request (POST /v1/sessions/{id}/re-enroll).' },
+      },
+    },
   },
 } as const;
 
 const API_STATUSES: SessionStatus[] = ['IN_PROGRESS', 'PAUSED', 'SUSPENDED', 'STOPPED'];
 
-export const sessionRoutes: FastifyPluginAsync = async (app) => {
+export const sessionRoutes: FastifyPluginAsync = routePlugin((app) => {
   const ctx = (): Ctx => ({ db: app.db, engine: app.dbEngine, config: app.relayConfig });
 
-  app.post<{ Body: { examId: string; candidateId: string; metadata?: Record<string, unknown>; calibration?: Record<string, unknown> | null } }>(
-    '/v1/sessions',
+  app.post(
+    '/sessions',
     {
-      onRequest: requireApiKey,
       schema: {
         summary: 'Create a proctoring session and its short-lived widget token',
         tags: ['sessions'],
@@ -100,7 +129,7 @@ export const sessionRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request, reply) => {
-      const tenantId = request.tenant!.id;
+      const tenantId = request.tenant.id;
       const { examId, candidateId, metadata, calibration } = request.body;
       const session = await createSession(ctx(), tenantId, { examId, candidateId, metadata, calibration });
       const { token, expiresAt } = await signSessionToken(
@@ -112,39 +141,9 @@ export const sessionRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.post<{ Params: { id: string } }>(
-    '/v1/sessions/:id/token',
+  app.get(
+    '/sessions',
     {
-      onRequest: requireSessionToken,
-      config: { rateLimit: widgetRateLimit(app.relayConfig) },
-      schema: {
-        summary: 'Exchange a still-valid session token for a fresh one',
-        tags: ['sessions'],
-        security: sessionTokenSecurity,
-        params: sessionIdParams,
-        response: { 200: tokenResponse, ...errorResponses(400, 401, 403, 404, 409, 429) },
-      },
-    },
-    async (request) => {
-      const claims = request.session!;
-      const session = await app.db
-        .selectFrom('sessions')
-        .select(['id', 'status'])
-        .where('id', '=', claims.sessionId)
-        .where('tenant_id', '=', claims.tenantId)
-        .executeTakeFirst();
-      if (!session) throw httpError(404, 'session_not_found', 'session not found');
-      if (isEnded(session.status)) throw httpError(409, 'session_ended', `session is ${session.status}; no new token`);
-      const { exp: _exp, ...scope } = claims;
-      const { token, expiresAt } = await signSessionToken(app.relayConfig.secret, scope, app.relayConfig.tokenTtlSeconds);
-      return { sessionId: session.id, token, expiresAt };
-    },
-  );
-
-  app.get<{ Querystring: { exam_id?: string; candidate_id?: string; status?: SessionStatus; limit: number; cursor?: string } }>(
-    '/v1/sessions',
-    {
-      onRequest: requireApiKey,
       schema: {
         summary: "List the tenant's sessions, newest first (keyset pagination with next_cursor)",
         tags: ['sessions'],
@@ -199,13 +198,15 @@ export const sessionRoutes: FastifyPluginAsync = async (app) => {
       const rows = await app.db
         .selectFrom('sessions')
         .select(['id', 'exam_id', 'candidate_id', 'status', 'started_at', 'ended_at', 'risk_score', 'created_at', 'updated_at'])
-        .where('tenant_id', '=', request.tenant!.id)
-        .$if(exam_id !== undefined, (q) => q.where('exam_id', '=', exam_id!))
-        .$if(candidate_id !== undefined, (q) => q.where('candidate_id', '=', candidate_id!))
-        .$if(status !== undefined, (q) => q.where('status', '=', status!))
-        .$if(after !== null, (q) =>
-          q.where((eb) => eb.or([eb('created_at', '<', after!.created_at), eb.and([eb('created_at', '=', after!.created_at), eb('id', '<', after!.id)])])),
-        )
+        .where('tenant_id', '=', request.tenant.id)
+        .$call((q) => (exam_id !== undefined ? q.where('exam_id', '=', exam_id) : q))
+        .$call((q) => (candidate_id !== undefined ? q.where('candidate_id', '=', candidate_id) : q))
+        .$call((q) => (status !== undefined ? q.where('status', '=', status) : q))
+        .$call((q) => {
+          if (after === null) return q;
+          const { created_at: afterCreatedAt, id: afterId } = after;
+          return q.where((eb) => eb.or([eb('created_at', '<', afterCreatedAt), eb.and([eb('created_at', '=', afterCreatedAt), eb('id', '<', afterId)])]));
+        })
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')
         .limit(limit + 1)
@@ -219,10 +220,9 @@ export const sessionRoutes: FastifyPluginAsync = async (app) => {
     },
   );
 
-  app.get<{ Params: { id: string } }>(
-    '/v1/sessions/:id',
+  app.get(
+    '/sessions/:id',
     {
-      onRequest: requireApiKey,
       schema: {
         summary: 'Session status, flags timeline (signed media URLs), events summary, risk score, incidents',
         tags: ['sessions'],
@@ -236,17 +236,16 @@ export const sessionRoutes: FastifyPluginAsync = async (app) => {
         .selectFrom('sessions')
         .selectAll()
         .where('id', '=', request.params.id)
-        .where('tenant_id', '=', request.tenant!.id)
+        .where('tenant_id', '=', request.tenant.id)
         .executeTakeFirst();
       if (!session) throw httpError(404, 'session_not_found', 'session not found');
       return sessionView(app.db, app.relayConfig, session);
     },
   );
 
-  app.delete<{ Params: { id: string } }>(
-    '/v1/sessions/:id',
+  app.delete(
+    '/sessions/:id',
     {
-      onRequest: requireApiKey,
       schema: {
         summary: 'Erase a session: its flags, media files, incidents and webhook events',
         tags: ['sessions'],
@@ -256,9 +255,9 @@ export const sessionRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request, reply) => {
-      const files = await deleteSession(ctx(), request.tenant!.id, request.params.id);
+      const files = await deleteSession(ctx(), request.tenant.id, request.params.id);
       for (const name of files) await app.mediaStore.remove(name);
-      return reply.code(204).send();
+      return reply.code(204).send(null);
     },
   );
 
@@ -280,19 +279,65 @@ export const sessionRoutes: FastifyPluginAsync = async (app) => {
       200: { type: 'object', properties: { id: { type: 'string' }, status: { type: 'string' }, updated_at: { type: 'string' } } },
       ...errorResponses(400, 401, 404, 409),
     },
-  };
-  const statusHandler = async (request: { params: { id: string }; body: { status: SessionStatus; reason?: string }; tenant?: { id: string } }) => {
-    const s = await changeStatus(ctx(), request.tenant!.id, request.params.id, request.body.status, request.body.reason);
+  } as const;
+  const setStatus = async (tenantId: string, id: string, body: { status: SessionStatus; reason?: string }) => {
+    const s = await changeStatus(ctx(), tenantId, id, body.status, body.reason);
     return { id: s.id, status: s.status, updated_at: s.updated_at };
   };
-  app.post<{ Params: { id: string }; Body: { status: SessionStatus; reason?: string } }>(
-    '/v1/sessions/:id/status',
-    { onRequest: requireApiKey, schema: statusSchema },
-    statusHandler,
+  app.post('/sessions/:id/status', { schema: statusSchema }, (request) => setStatus(request.tenant.id, request.params.id, request.body));
+  app.patch('/sessions/:id', { schema: { ...statusSchema, summary: 'Same as POST /v1/sessions/{id}/status' } }, (request) =>
+    setStatus(request.tenant.id, request.params.id, request.body),
   );
-  app.patch<{ Params: { id: string }; Body: { status: SessionStatus; reason?: string } }>(
-    '/v1/sessions/:id',
-    { onRequest: requireApiKey, schema: { ...statusSchema, summary: 'Same as POST /v1/sessions/{id}/status' } },
-    statusHandler,
+
+  app.post(
+    '/sessions/:id/re-enroll',
+    {
+      schema: {
+        summary: "Ask the widget to enroll the candidate's face again (re-enroll directive until IDENTITY_ENROLLED arrives)",
+        tags: ['sessions'],
+        security: apiKeySecurity,
+        params: sessionIdParams,
+        response: {
+          202: { type: 'object', properties: { id: { type: 'string' }, reenroll_requested_at: { type: 'string' } } },
+          ...errorResponses(401, 404, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const s = await requestReenrollment(ctx(), request.tenant.id, request.params.id);
+      // requestReenrollment sets it (or refuses with 409).
+      if (s.reenroll_requested_at === null) throw new Error(`session ${s.id}: re-enrollment requested but not recorded`);
+      return reply.code(202).send({ id: s.id, reenroll_requested_at: s.reenroll_requested_at });
+    },
   );
-};
+});
+
+/** `POST /v1/sessions/{id}/token` (session-token group): the widget renews its token. */
+export const sessionTokenRenewalRoutes: FastifyPluginAsync = routePlugin((app) => {
+  app.post(
+    '/sessions/:id/token',
+    {
+      config: { rateLimit: widgetRateLimit(app.relayConfig) },
+      schema: {
+        summary: 'Exchange a still-valid session token for a fresh one',
+        tags: ['sessions'],
+        security: sessionTokenSecurity,
+        params: sessionIdParams,
+        response: { 200: tokenResponse, ...errorResponses(400, 401, 403, 404, 409, 429) },
+      },
+    },
+    async (request) => {
+      const claims = request.session;
+      const session = await app.db
+        .selectFrom('sessions')
+        .select(['id', 'status'])
+        .where('id', '=', claims.sessionId)
+        .where('tenant_id', '=', claims.tenantId)
+        .executeTakeFirst();
+      if (!session) throw httpError(404, 'session_not_found', 'session not found');
+      if (isEnded(session.status)) throw httpError(409, 'session_ended', `session is ${session.status}; no new token`);
+      const { token, expiresAt } = await signSessionToken(app.relayConfig.secret, omit(claims, 'exp'), app.relayConfig.tokenTtlSeconds);
+      return { sessionId: session.id, token, expiresAt };
+    },
+  );
+});

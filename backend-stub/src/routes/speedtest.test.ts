@@ -10,7 +10,7 @@ import { speedtestRoutes, type SpeedtestOptions } from './speedtest.js';
 async function serve(opts: SpeedtestOptions = {}): Promise<{ app: FastifyInstance; url: string }> {
   const app = Fastify({ logger: false });
   installErrorHandlers(app);
-  await app.register(speedtestRoutes, opts);
+  await app.register(speedtestRoutes, { ...opts, prefix: '/v1' }); // as routes/index.ts mounts it
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   return { app, url };
 }
@@ -83,7 +83,7 @@ describe('speed-test routes', () => {
       headers: { 'content-type': 'application/octet-stream' },
       body: stream,
       duplex: 'half',
-    } as RequestInit);
+    });
     assert.equal(chunked.status, 413);
     assert.equal(((await chunked.json()) as { error: string }).error, 'payload_too_large');
   });

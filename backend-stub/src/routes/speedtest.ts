@@ -61,7 +61,7 @@ export const speedtestRoutes: FastifyPluginAsync<SpeedtestOptions> = async (app,
   const perMinute = (max: number) => ({ rateLimit: { max, timeWindow: 60_000 } });
 
   app.get(
-    '/v1/speedtest/ping',
+    '/speedtest/ping',
     {
       config: perMinute(o.pingsPerMinute),
       schema: {
@@ -78,7 +78,7 @@ export const speedtestRoutes: FastifyPluginAsync<SpeedtestOptions> = async (app,
   );
 
   app.get<{ Querystring: { bytes?: number; n?: string } }>(
-    '/v1/speedtest/download',
+    '/speedtest/download',
     {
       config: perMinute(o.transfersPerMinute),
       schema: {
@@ -106,7 +106,8 @@ export const speedtestRoutes: FastifyPluginAsync<SpeedtestOptions> = async (app,
   app.addContentTypeParser('application/octet-stream', (request, payload, done) => {
     const declared = Number(request.headers['content-length']);
     if (Number.isFinite(declared) && declared > o.maxUploadBytes) {
-      return done(httpError(413, 'payload_too_large', `upload is limited to ${o.maxUploadBytes} bytes`), undefined);
+      done(httpError(413, 'payload_too_large', `upload is limited to ${o.maxUploadBytes} bytes`), undefined);
+      return;
     }
     const started = performance.now();
     let bytes = 0;
@@ -122,12 +123,16 @@ export const speedtestRoutes: FastifyPluginAsync<SpeedtestOptions> = async (app,
       if (bytes > o.maxUploadBytes) finish(httpError(413, 'payload_too_large', `upload is limited to ${o.maxUploadBytes} bytes`));
     };
     payload.on('data', onData);
-    payload.on('end', () => finish(null, { bytes, durationMs: performance.now() - started }));
-    payload.on('error', (err) => finish(err));
+    payload.on('end', () => {
+      finish(null, { bytes, durationMs: performance.now() - started });
+    });
+    payload.on('error', (err) => {
+      finish(err);
+    });
   });
 
   app.post<{ Body: UploadBody }>(
-    '/v1/speedtest/upload',
+    '/speedtest/upload',
     {
       config: perMinute(o.transfersPerMinute),
       schema: {

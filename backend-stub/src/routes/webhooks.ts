@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { requireApiKey } from '../auth.js';
 import { EVENT_TYPES } from '../webhooks/catalog.js';
+import { DELIVERY_STATUSES } from '../webhooks/tables.js';
 import {
   createEndpoint,
   deleteEndpoint,
@@ -14,9 +14,10 @@ import {
   rotateSecret,
   sendTestEvent,
   updateEndpoint,
-  type EndpointDeps,
 } from '../webhooks/endpoints.js';
+import { endpointDepsOf } from '../webhooks/endpoint-deps.js';
 import { apiKeySecurity, errorResponses } from './schemas.js';
+import { routePlugin } from '../sync-plugin.js';
 
 const endpointSchema = {
   type: 'object',
@@ -59,7 +60,7 @@ const deliverySchema = {
     endpointId: { type: 'string' },
     eventId: { type: 'string', description: 'Envelope id = webhook-id header.' },
     eventType: { type: 'string' },
-    status: { type: 'string', enum: ['pending', 'delivered', 'undelivered'] },
+    status: { type: 'string', enum: DELIVERY_STATUSES, description: 'held: waiting while the endpoint is disabled; sent in order when it is enabled.' },
     attemptCount: { type: 'integer' },
     nextAttemptAt: { type: ['string', 'null'] },
     deliveredAt: { type: ['string', 'null'] },
@@ -80,48 +81,65 @@ const eventTypesSchema = {
   description: `Event types to receive (exact, or \`prefix.*\`); null/absent: all except opt-in \`proctoring_event.snapshot\`. Known: ${EVENT_TYPES.join(', ')}`,
 } as const;
 
-export const webhookRoutes: FastifyPluginAsync = async (app) => {
-  const deps = (): EndpointDeps => ({
-    db: app.db,
-    secrets: app.webhooks.secrets,
-    targets: app.webhooks.settings.targets,
-    rotationGraceMs: app.webhooks.settings.rotationGraceMs,
-    resolver: app.webhooks.resolver,
-  });
-  const common = { preHandler: requireApiKey };
+/** Bodies shared with the console's webhook routes (routes/console-webhooks.ts). */
+export const endpointCreateBody = {
+  type: 'object',
+  required: ['url'],
+  additionalProperties: false,
+  properties: {
+    url: { type: 'string', minLength: 1, maxLength: MAX_URL_LENGTH, description: 'https URL resolving to public addresses' },
+    eventTypes: eventTypesSchema,
+    description: { type: ['string', 'null'], maxLength: 500 },
+  },
+} as const;
+
+export const endpointPatchBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    url: { type: 'string', minLength: 1, maxLength: MAX_URL_LENGTH },
+    eventTypes: eventTypesSchema,
+    description: { type: ['string', 'null'], maxLength: 500 },
+    enabled: { type: 'boolean' },
+  },
+} as const;
+
+export const deliveriesQuerystring = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { type: 'string', enum: DELIVERY_STATUSES },
+    event_id: { type: 'string', maxLength: 100 },
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+    before: { type: 'string', format: 'date-time', description: 'Only deliveries created before this time (paging).' },
+  },
+} as const;
+
+export const webhookRoutes: FastifyPluginAsync = routePlugin((app) => {
+  const deps = () => endpointDepsOf(app);
   const tags = ['webhooks'];
 
-  app.post<{ Body: { url: string; eventTypes?: string[] | null; description?: string | null } }>(
-    '/v1/webhooks/endpoints',
+  app.post(
+    '/webhooks/endpoints',
     {
-      ...common,
       schema: {
         summary: 'Register a webhook endpoint; returns its signing secret (once)',
         tags,
         security: apiKeySecurity,
-        body: {
-          type: 'object',
-          required: ['url'],
-          additionalProperties: false,
-          properties: {
-            url: { type: 'string', minLength: 1, maxLength: MAX_URL_LENGTH, description: 'https URL resolving to public addresses' },
-            eventTypes: eventTypesSchema,
-            description: { type: ['string', 'null'], maxLength: 500 },
-          },
-        },
+        body: endpointCreateBody,
         response: { 201: withSecret, ...errorResponses(400, 401, 409, 415) },
       },
     },
     async (request, reply) => {
-      const { endpoint, secret } = await createEndpoint(deps(), request.tenant!.id, request.body);
+      const { endpoint, secret } = await createEndpoint(deps(), request.tenant.id, request.body);
       return reply.code(201).send({ ...endpointJson(endpoint), secret });
     },
   );
 
   app.get(
-    '/v1/webhooks/endpoints',
+    '/webhooks/endpoints',
     {
-      ...common,
       schema: {
         summary: 'List webhook endpoints',
         tags,
@@ -129,46 +147,34 @@ export const webhookRoutes: FastifyPluginAsync = async (app) => {
         response: { 200: { type: 'object', properties: { endpoints: { type: 'array', items: endpointSchema } } }, ...errorResponses(401) },
       },
     },
-    async (request) => ({ endpoints: (await listEndpoints(app.db, request.tenant!.id)).map(endpointJson) }),
+    async (request) => ({ endpoints: (await listEndpoints(app.db, request.tenant.id)).map(endpointJson) }),
   );
 
-  app.get<{ Params: { id: string } }>(
-    '/v1/webhooks/endpoints/:id',
-    { ...common, schema: { summary: 'One webhook endpoint', tags, security: apiKeySecurity, params: idParams, response: { 200: endpointSchema, ...errorResponses(401, 404) } } },
-    async (request) => endpointJson(await getEndpoint(app.db, request.tenant!.id, request.params.id)),
+  app.get(
+    '/webhooks/endpoints/:id',
+    { schema: { summary: 'One webhook endpoint', tags, security: apiKeySecurity, params: idParams, response: { 200: endpointSchema, ...errorResponses(401, 404) } } },
+    async (request) => endpointJson(await getEndpoint(app.db, request.tenant.id, request.params.id)),
   );
 
-  app.patch<{ Params: { id: string }; Body: { url?: string; eventTypes?: string[] | null; description?: string | null; enabled?: boolean } }>(
-    '/v1/webhooks/endpoints/:id',
+  app.patch(
+    '/webhooks/endpoints/:id',
     {
-      ...common,
       schema: {
         summary: 'Change an endpoint (url, eventTypes, description) or enable / disable it',
         tags,
         security: apiKeySecurity,
         params: idParams,
-        body: {
-          type: 'object',
-          additionalProperties: false,
-          minProperties: 1,
-          properties: {
-            url: { type: 'string', minLength: 1, maxLength: MAX_URL_LENGTH },
-            eventTypes: eventTypesSchema,
-            description: { type: ['string', 'null'], maxLength: 500 },
-            enabled: { type: 'boolean' },
-          },
-        },
+        body: endpointPatchBody,
         response: { 200: endpointSchema, ...errorResponses(400, 401, 404, 415) },
       },
     },
-    async (request) => endpointJson(await updateEndpoint(deps(), request.tenant!.id, request.params.id, request.body)),
+    async (request) => endpointJson(await updateEndpoint(deps(), request.tenant.id, request.params.id, request.body)),
   );
 
   for (const action of ['enable', 'disable'] as const) {
-    app.post<{ Params: { id: string } }>(
-      `/v1/webhooks/endpoints/:id/${action}`,
+    app.post(
+      `/webhooks/endpoints/:id/${action}`,
       {
-        ...common,
         schema: {
           summary: action === 'enable' ? 'Enable an endpoint (its waiting deliveries resume)' : 'Disable an endpoint (deliveries wait until it is enabled)',
           tags,
@@ -177,23 +183,22 @@ export const webhookRoutes: FastifyPluginAsync = async (app) => {
           response: { 200: endpointSchema, ...errorResponses(401, 404) },
         },
       },
-      async (request) => endpointJson(await updateEndpoint(deps(), request.tenant!.id, request.params.id, { enabled: action === 'enable' })),
+      async (request) => endpointJson(await updateEndpoint(deps(), request.tenant.id, request.params.id, { enabled: action === 'enable' })),
     );
   }
 
-  app.delete<{ Params: { id: string } }>(
-    '/v1/webhooks/endpoints/:id',
-    { ...common, schema: { summary: 'Delete an endpoint and its delivery log', tags, security: apiKeySecurity, params: idParams, response: errorResponses(401, 404) } },
+  app.delete(
+    '/webhooks/endpoints/:id',
+    { schema: { summary: 'Delete an endpoint and its delivery log', tags, security: apiKeySecurity, params: idParams, response: { 204: { type: 'null', description: 'Deleted' }, ...errorResponses(401, 404) } } },
     async (request, reply) => {
-      await deleteEndpoint(app.db, request.tenant!.id, request.params.id);
-      return reply.code(204).send();
+      await deleteEndpoint(app.db, request.tenant.id, request.params.id);
+      return reply.code(204).send(null);
     },
   );
 
-  app.post<{ Params: { id: string } }>(
-    '/v1/webhooks/endpoints/:id/rotate-secret',
+  app.post(
+    '/webhooks/endpoints/:id/rotate-secret',
     {
-      ...common,
       schema: {
         summary: 'Rotate the signing secret; the previous one keeps signing alongside for 24 h',
         tags,
@@ -203,15 +208,14 @@ export const webhookRoutes: FastifyPluginAsync = async (app) => {
       },
     },
     async (request) => {
-      const { endpoint, secret } = await rotateSecret(deps(), request.tenant!.id, request.params.id);
+      const { endpoint, secret } = await rotateSecret(deps(), request.tenant.id, request.params.id);
       return { ...endpointJson(endpoint), secret };
     },
   );
 
-  app.post<{ Params: { id: string } }>(
-    '/v1/webhooks/endpoints/:id/test',
+  app.post(
+    '/webhooks/endpoints/:id/test',
     {
-      ...common,
       schema: {
         summary: 'Send a `webhook.test` event to this endpoint',
         tags,
@@ -223,51 +227,40 @@ export const webhookRoutes: FastifyPluginAsync = async (app) => {
         },
       },
     },
-    async (request, reply) => reply.code(202).send(await sendTestEvent(app.db, request.tenant!.id, request.params.id)),
+    async (request, reply) => reply.code(202).send(await sendTestEvent(app.db, request.tenant.id, request.params.id)),
   );
 
-  app.get<{ Params: { id: string }; Querystring: { status?: string; event_id?: string; limit?: number; before?: string } }>(
-    '/v1/webhooks/endpoints/:id/deliveries',
+  app.get(
+    '/webhooks/endpoints/:id/deliveries',
     {
-      ...common,
       schema: {
         summary: 'Deliveries of an endpoint, newest first, each with every attempt (time, status, latency, error, response excerpt)',
         tags,
         security: apiKeySecurity,
         params: idParams,
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
-            status: { type: 'string', enum: ['pending', 'delivered', 'undelivered'] },
-            event_id: { type: 'string', maxLength: 100 },
-            limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
-            before: { type: 'string', format: 'date-time', description: 'Only deliveries created before this time (paging).' },
-          },
-        },
+        querystring: deliveriesQuerystring,
         response: { 200: { type: 'object', properties: { deliveries: { type: 'array', items: deliverySchema } } }, ...errorResponses(400, 401, 404) },
       },
     },
     async (request) => ({
-      deliveries: await listDeliveries(app.db, request.tenant!.id, request.params.id, {
+      deliveries: await listDeliveries(app.db, request.tenant.id, request.params.id, {
         status: request.query.status,
         eventId: request.query.event_id,
-        limit: request.query.limit ?? 100,
+        limit: request.query.limit, // the schema default (100) fills it in
         before: request.query.before,
       }),
     }),
   );
 
-  app.get<{ Params: { id: string } }>(
-    '/v1/webhooks/deliveries/:id',
-    { ...common, schema: { summary: 'One delivery with its attempts', tags, security: apiKeySecurity, params: idParams, response: { 200: deliverySchema, ...errorResponses(401, 404) } } },
-    async (request) => getDelivery(app.db, request.tenant!.id, request.params.id),
+  app.get(
+    '/webhooks/deliveries/:id',
+    { schema: { summary: 'One delivery with its attempts', tags, security: apiKeySecurity, params: idParams, response: { 200: deliverySchema, ...errorResponses(401, 404) } } },
+    async (request) => getDelivery(app.db, request.tenant.id, request.params.id),
   );
 
-  app.post<{ Params: { id: string } }>(
-    '/v1/webhooks/deliveries/:id/redeliver',
+  app.post(
+    '/webhooks/deliveries/:id/redeliver',
     {
-      ...common,
       schema: {
         summary: 'Deliver the same event (same webhook-id) again to the same endpoint, now',
         tags,
@@ -276,6 +269,6 @@ export const webhookRoutes: FastifyPluginAsync = async (app) => {
         response: { 202: { type: 'object', properties: { deliveryId: { type: 'string' } } }, ...errorResponses(401, 404, 409) },
       },
     },
-    async (request, reply) => reply.code(202).send({ deliveryId: await redeliver(app.db, request.tenant!.id, request.params.id) }),
+    async (request, reply) => reply.code(202).send({ deliveryId: await redeliver(app.db, request.tenant.id, request.params.id) }),
   );
-};
+});

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
-import { FLAG_DESCRIPTIONS, isEvent, isFlagEvent, type Event } from '../../../src/events.js';
+import { Event, FLAG_DESCRIPTIONS, isEvent, isFlagEvent } from '../../../src/events.js';
 import { httpError } from '../errors.js';
+import { checkJsonValue, parseJsonText } from '../json-body.js';
+import { parseRfc3339 } from '../rfc3339.js';
 import type { SessionClaims } from '../tokens.js';
+import { checkConsentPayload, isConsentEvent } from './consent.js';
 
 /** A flag id: letters, digits and `._:-`, not starting with a dot; never used as a path. */
 export const FLAG_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$';
@@ -17,6 +20,40 @@ export interface FlagInput {
   payload: Record<string, unknown> | null;
 }
 
+/** Bounds of the measurements the widget sends in `details` (anything else there is free-form). */
+interface DetailRule {
+  integer: boolean;
+  minimum: number;
+  maximum: number;
+  description: string;
+}
+
+/** A week: longer than any exam; a larger duration is a broken clock or a forged flag. */
+const MAX_DURATION_MS = 7 * 24 * 3600 * 1000;
+
+export const DETAIL_RULES: Record<string, DetailRule> = {
+  durationMs: { integer: true, minimum: 0, maximum: MAX_DURATION_MS, description: 'How long it lasted, ms (integer, 0..7 days).' },
+  awayMs: { integer: true, minimum: 0, maximum: MAX_DURATION_MS, description: 'Time away from the tab, ms (integer, 0..7 days).' },
+  countThisSession: { integer: true, minimum: 0, maximum: 1_000_000, description: 'Running count of this kind in the session (integer, 0..1,000,000).' },
+  faceCount: { integer: true, minimum: 0, maximum: 1000, description: 'Faces in the frame (integer, 0..1000).' },
+  confidence: { integer: false, minimum: 0, maximum: 1, description: 'Detector confidence or face similarity, 0..1.' },
+  // dBFS RMS. Web Audio float samples are not clamped to +-1, so an over-driven input (gain, AGC)
+  // can read a little above 0 dBFS: +6 dB is samples at twice full scale. -160 dB is below the
+  // noise floor of 24-bit audio; the widget itself floors silence at -100.
+  peakDb: { integer: false, minimum: -160, maximum: 6, description: 'Peak level in dBFS, -160..+6 (a little headroom above 0 for over-driven float input).' },
+};
+
+const detailProperties = Object.fromEntries(
+  Object.entries(DETAIL_RULES).map(([k, r]) => [k, { type: r.integer ? 'integer' : 'number', minimum: r.minimum, maximum: r.maximum, description: r.description }]),
+);
+
+function checkDetail(key: string, value: unknown): void {
+  const rule = DETAIL_RULES[key];
+  if (!rule) return;
+  const ok = typeof value === 'number' && Number.isFinite(value) && (!rule.integer || Number.isInteger(value)) && value >= rule.minimum && value <= rule.maximum;
+  if (!ok) bad(`details.${key} must be ${rule.integer ? 'an integer' : 'a number'} in ${rule.minimum}..${rule.maximum}`, 'invalid_detail');
+}
+
 /** JSON schema of a posted flag (JSON body, or the `flag` field of a multipart body). */
 export const flagBodySchema = {
   type: 'object',
@@ -25,34 +62,27 @@ export const flagBodySchema = {
     id: { type: 'string', pattern: FLAG_ID_PATTERN, description: 'Unique per session; repeats are idempotent.' },
     type: { type: 'string', maxLength: 64, description: 'An Event enum value (src/events.ts).' },
     description: { type: 'string', maxLength: 2000 },
-    createdAt: { type: 'string', maxLength: 40, description: 'ISO-8601 time the widget recorded it.' },
+    createdAt: {
+      type: 'string',
+      maxLength: 40,
+      description:
+        'RFC 3339 date-time with a timezone (e.g. 2026-03-03T10:00:00.000Z) the widget recorded it; a real calendar date, ' +
+        'at most EYE_CLOCK_SKEW_MS (default 5 minutes) ahead of the relay clock. Default: the time the relay received it.',
+    },
     examId: { type: 'string', maxLength: 200 },
     candidateId: { type: 'string', maxLength: 200 },
     sessionId: { type: 'string', maxLength: 64 },
     details: {
       type: 'object',
       maxProperties: 32,
-      description: 'Measurements: durationMs, confidence, faceCount, peakDb, countThisSession, ...',
+      description: 'Measurements: durationMs, confidence, faceCount, peakDb, countThisSession, ... (known ones range-checked; others: finite numbers, booleans, null, short strings)',
+      properties: detailProperties,
       additionalProperties: { anyOf: [{ type: 'number' }, { type: 'string', maxLength: 200 }, { type: 'boolean' }, { type: 'null' }] },
     },
     payload: { type: 'object', description: 'Payload of non-flag events (SET_CONFIG, CALIBRATION_COMPLETED, SYSTEM_CHECK_COMPLETED, ...).' },
   },
   additionalProperties: true,
 } as const;
-
-const MAX_PAYLOAD_DEPTH = 32;
-
-/** True when objects/arrays nest deeper than `max` (iterative: hostile input must not blow the stack). */
-function depthExceeds(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 1]];
-  while (stack.length) {
-    const [v, d] = stack.pop()!;
-    if (typeof v !== 'object' || v === null) continue;
-    if (d > max) return true;
-    for (const child of Object.values(v)) stack.push([child, d + 1]);
-  }
-  return false;
-}
 
 function bad(message: string, code = 'invalid_flag'): never {
   throw httpError(400, code, message);
@@ -62,12 +92,18 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Validates a posted event against the Event enum and the token's scope. */
-export function parseFlagInput(raw: unknown, claims: SessionClaims): FlagInput {
+/** How createdAt is judged: the relay's now and how far ahead of it a device clock may be. */
+export interface FlagClock {
+  nowMs: number;
+  skewMs: number;
+}
+
+/** Validates a posted event against the Event enum, the token's scope and the relay's clock. */
+export function parseFlagInput(raw: unknown, claims: SessionClaims, clock: FlagClock): FlagInput {
   if (!isPlainObject(raw)) bad('flag must be a JSON object');
   const { id, type, description, createdAt, examId, candidateId, sessionId, details, payload } = raw;
   if (type === undefined) bad('type is required (an Event enum value)');
-  if (!isEvent(type)) bad(`unknown event type ${JSON.stringify(String(type)).slice(0, 80)}`, 'unknown_event_type');
+  if (!isEvent(type)) bad(`unknown event type ${JSON.stringify(type).slice(0, 80)}`, 'unknown_event_type');
   if (id !== undefined && (typeof id !== 'string' || !FLAG_ID.test(id))) bad('id must match ' + FLAG_ID_PATTERN, 'invalid_flag_id');
   // NUL is refused because PostgreSQL text cannot store it.
   if (description !== undefined && (typeof description !== 'string' || description.length > 2000 || description.includes('\u0000'))) {
@@ -75,8 +111,9 @@ export function parseFlagInput(raw: unknown, claims: SessionClaims): FlagInput {
   }
   let created: string | null = null;
   if (createdAt !== undefined) {
-    const ms = typeof createdAt === 'string' && createdAt.length <= 40 ? Date.parse(createdAt) : NaN;
-    if (!Number.isFinite(ms)) bad('createdAt must be an ISO-8601 date');
+    const ms = typeof createdAt === 'string' && createdAt.length <= 40 ? parseRfc3339(createdAt) : null;
+    if (ms === null) bad('createdAt must be an RFC 3339 date-time with a timezone and a real date, e.g. 2026-03-03T10:00:00.000Z', 'invalid_created_at');
+    if (ms > clock.nowMs + clock.skewMs) bad(`createdAt is more than ${clock.skewMs} ms ahead of the relay clock`, 'created_at_in_future');
     created = new Date(ms).toISOString();
   }
   if (examId !== undefined && examId !== claims.examId) throw httpError(403, 'scope_mismatch', 'examId does not match the session token');
@@ -88,40 +125,43 @@ export function parseFlagInput(raw: unknown, claims: SessionClaims): FlagInput {
     for (const [k, v] of Object.entries(details)) {
       const ok = v === null || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && v.length <= 200);
       if (!ok || k.length > 64) bad(`details.${k.slice(0, 64)} must be a finite number, boolean, null or short string`);
+      checkDetail(k, v);
     }
     det = details as FlagInput['details'];
   }
   if (payload !== undefined && payload !== null && !isPlainObject(payload)) bad('payload must be an object');
-  if (isPlainObject(payload) && depthExceeds(payload, MAX_PAYLOAD_DEPTH)) bad(`payload nests deeper than ${MAX_PAYLOAD_DEPTH} levels`);
-  if (type === 'CALIBRATION_COMPLETED' && !isPlainObject(payload)) bad('CALIBRATION_COMPLETED needs the calibration as payload');
+  if (type === Event.CALIBRATION_COMPLETED && !isPlainObject(payload)) bad('CALIBRATION_COMPLETED needs the calibration as payload');
+  if (isConsentEvent(type)) checkConsentPayload(isPlainObject(payload) ? payload : null);
   return {
-    id: (id as string | undefined) ?? null,
+    id: id ?? null,
     type,
-    description: (description as string | undefined) ?? null,
+    description: description ?? null,
     createdAt: created,
     details: det,
     payload: isPlainObject(payload) ? payload : null,
   };
 }
 
-/** Reads a flag from multipart fields: a `flag` JSON field, or one field per property. */
-export function flagFromFields(fields: Record<string, string>): unknown {
-  if (fields.flag !== undefined) {
-    try {
-      return JSON.parse(fields.flag);
-    } catch {
-      bad('the flag field is not valid JSON', 'invalid_json');
-    }
-  }
+/** JSON-carrying multipart fields: text (parsed here) or an `application/json` part the multipart parser already decoded. */
+const JSON_FIELDS = new Set(['flag', 'details', 'payload']);
+
+/**
+ * Reads a flag from multipart fields: a `flag` JSON field, or one field per property. JSON fields
+ * go through the same parser and guard as a JSON body (json-body.ts).
+ */
+export function flagFromFields(fields: Record<string, unknown>): unknown {
+  const json = (name: string, v: unknown) => {
+    const what = `the ${name} field`;
+    if (typeof v === 'string') return parseJsonText(v, what);
+    checkJsonValue(v, what);
+    return v;
+  };
+  if (fields.flag !== undefined) return json('flag', fields.flag);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(fields)) {
-    if (k === 'details' || k === 'payload') {
-      try {
-        out[k] = JSON.parse(v);
-      } catch {
-        bad(`the ${k} field is not valid JSON`, 'invalid_json');
-      }
-    } else out[k] = v;
+    if (JSON_FIELDS.has(k)) out[k] = json(k, v);
+    else if (typeof v === 'string') out[k] = v;
+    else bad(`field ${k} must be text`, 'invalid_field');
   }
   return out;
 }

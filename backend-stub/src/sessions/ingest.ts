@@ -1,24 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { isFlagEvent, isMediaFlagEvent, Event } from '../../../src/events.js';
-import type { FlagRow, SessionRow, SessionStatus } from '../db/schema.js';
+import type { Kysely, Transaction } from 'kysely';
+import type { Database, FlagRow, SessionRow, SessionStatus } from '../db/schema.js';
+import { hotQuery } from '../db/hot-sql.js';
 import { httpError } from '../errors.js';
 import { sniffMediaType, type SniffedType } from '../media/sniff.js';
 import type { MediaStore, TempMedia } from '../media/store.js';
 import type { SessionClaims } from '../tokens.js';
-import { emitDomainEvents } from '../webhooks/emit.js';
+import { emitDomainEvents } from './pipeline.js';
+import { consentRecord, isConsentEvent } from './consent.js';
 import { defaultDescription, flagContentHash, type FlagInput } from './flag-input.js';
 import { lockSession, transition, type Ctx } from './service.js';
-import { directiveFor, isEnded, type Directive } from './status.js';
+import { directiveForSession, isEnded, type Directive } from './status.js';
 import { awaitsDuration, closeTabSwitch, settleNewTabSwitch, tabReturnOf } from './tab-switch.js';
+import { nowIso } from '../clock.js';
 
-/** Response of `POST /v1/sessions/{id}/flags` (`directive` tells the widget to pause, resume or end; see /openapi.json). */
-export interface FlagResult {
+/**
+ * Response of `POST /v1/sessions/{id}/flags` (`directive` tells the widget to pause, resume or end; see /openapi.json).
+ * A type alias, not an interface, so that it fits the response schema's open object type (routes/flags.ts).
+ */
+export type FlagResult = {
   id: string;
   duplicate: boolean;
   session: { status: SessionStatus };
   directive: Directive;
   mediaId: string | null;
-}
+};
 
 /** Snapshots (face absence, multiple faces, periodic) are images; SOUND_DETECTED is audio. */
 function expectedKind(type: Event): 'image' | 'audio' {
@@ -41,6 +48,40 @@ export function checkMedia(ctx: Ctx, type: Event, temp: TempMedia): SniffedType 
   return sniffed;
 }
 
+/** The widget enrolled again (IDENTITY_ENROLLED arrived after the request): the re-enroll directive stops. */
+async function clearReenrollRequest(trx: Kysely<Database>, session: SessionRow): Promise<SessionRow> {
+  return trx.updateTable('sessions').set({ reenroll_requested_at: null }).where('id', '=', session.id).returningAll().executeTakeFirstOrThrow();
+}
+
+/**
+ * A flag the widget created after the session ended is refused (409): session.ended has already
+ * reported the summary and risk score. A flag created before the end that arrives late (offline
+ * outbox) is stored and counts like any other. Lifecycle events (END_PROCTORING, focus returns,
+ * ...) are still stored after the end: they raise no incident and no score change.
+ */
+function refuseFlagAfterEnd(session: SessionRow, input: FlagInput, receivedAt: string): void {
+  if (!isFlagEvent(input.type) || !isEnded(session.status) || !session.ended_at) return;
+  const createdAt = input.createdAt ?? receivedAt;
+  if (Date.parse(createdAt) > Date.parse(session.ended_at)) {
+    throw httpError(409, 'session_ended', `session is ${session.status} since ${session.ended_at}; a flag created at ${createdAt} is refused`);
+  }
+}
+
+const FLAG_COLUMNS = ['session_id', 'id', 'type', 'description', 'created_at', 'received_at', 'details', 'payload', 'media_id', 'content_hash', 'event_pending'] as const;
+/** A new flag row, or none when (session, id) is stored already; values in FLAG_COLUMNS order. */
+const INSERT_FLAG_OR_IGNORE = `insert into flags (${FLAG_COLUMNS.join(', ')}) values (${FLAG_COLUMNS.map(() => '?').join(', ')}) on conflict (session_id, id) do nothing returning *`;
+
+/** The stored flag with this id (the insert-or-ignore found it there). */
+async function storedFlag(trx: Kysely<Database>, sessionId: string, flagId: string): Promise<Pick<FlagRow, 'content_hash' | 'media_id'>> {
+  return trx.selectFrom('flags').select(['content_hash', 'media_id']).where('session_id', '=', sessionId).where('id', '=', flagId).executeTakeFirstOrThrow();
+}
+
+/**
+ * Runs `body` in a transaction, possibly shared with other flags (sessions/group-ingest.ts); the
+ * promise settles once that transaction has committed. `sessionId` orders bodies in a shared one.
+ */
+export type SharedTransactions = <R>(sessionId: string, body: (trx: Transaction<Database>) => Promise<R>) => Promise<R>;
+
 /**
  * Stores one posted event in one transaction: the flag row, its media row (file renamed into the
  * store inside the transaction, removed again if it rolls back), status effects, domain events.
@@ -52,65 +93,79 @@ export async function ingestFlag(
   claims: SessionClaims,
   input: FlagInput,
   media: { temp: TempMedia; type: SniffedType } | null,
+  shared?: SharedTransactions,
 ): Promise<FlagResult> {
   const flagId = input.id ?? randomUUID();
   const hash = flagContentHash(input, media?.temp.sha256 ?? null);
   const tabReturn = tabReturnOf(input.type, input.payload);
-  let storageName: string | null = null;
+  // Set inside the transaction callback (a property, so the catch below sees the assignment's type).
+  const stored: { name: string | null } = { name: null };
   try {
-    return await ctx.db.transaction().execute(async (trx) => {
+    // A plain flag may share its transaction with concurrent ones (group commit; the body is safe to
+    // run again alone). A media flag has its own: its file is moved into the store inside it.
+    const run: SharedTransactions = media || !shared ? (_id, body) => ctx.db.transaction().execute(body) : shared;
+    return await run(claims.sessionId, async (trx) => {
       let session: SessionRow = await lockSession(trx, ctx.engine, claims.sessionId, claims.tenantId);
-      const existing = await trx
-        .selectFrom('flags')
-        .select(['id', 'type', 'content_hash', 'media_id'])
-        .where('session_id', '=', session.id)
-        .where('id', '=', flagId)
-        .executeTakeFirst();
-      if (existing) {
+      const duplicateOf = (existing: Pick<FlagRow, 'content_hash' | 'media_id'>): FlagResult => {
         if (existing.content_hash !== hash) throw httpError(409, 'flag_conflict', `flag ${flagId} already exists with different content`);
-        return { id: flagId, duplicate: true, session: { status: session.status }, directive: directiveFor(session.status, input.type), mediaId: existing.media_id };
-      }
-
-      const receivedAt = new Date().toISOString();
+        return { id: flagId, duplicate: true, session: { status: session.status }, directive: directiveForSession(session, input.type), mediaId: existing.media_id };
+      };
+      const receivedAt = nowIso();
+      const values = (mediaId: string | null) => ({
+        session_id: session.id,
+        id: flagId,
+        type: input.type,
+        description: input.description ?? defaultDescription(input.type),
+        created_at: input.createdAt ?? receivedAt,
+        received_at: receivedAt,
+        details: input.details ? JSON.stringify(input.details) : null,
+        payload: input.payload ? JSON.stringify(input.payload) : null,
+        media_id: mediaId,
+        content_hash: hash,
+        event_pending: awaitsDuration(input.type, input.details) ? 1 : 0,
+      });
+      let flag: FlagRow;
       let mediaId: string | null = null;
-      if (media) {
-        storageName = await store.commit(media.temp);
-        mediaId = randomUUID();
-        await trx
-          .insertInto('media')
-          .values({
-            id: mediaId,
-            session_id: session.id,
-            content_type: media.type.contentType,
-            size: media.temp.size,
-            sha256: media.temp.sha256,
-            storage_name: storageName,
-            created_at: receivedAt,
-          })
-          .execute();
+      if (!media && !isEnded(session.status)) {
+        // Hot path, a plain flag: insert-or-ignore (one statement); only a repeated id reads the stored one.
+        const row = values(null);
+        const [inserted] = await hotQuery<FlagRow>(trx, INSERT_FLAG_OR_IGNORE, FLAG_COLUMNS.map((c) => row[c]));
+        if (!inserted) return duplicateOf(await storedFlag(trx, session.id, flagId));
+        flag = inserted;
+      } else {
+        // A media flag moves its file into the store before its row; after the end a repeated id
+        // is a duplicate even if a new flag with that createdAt would be refused: look first.
+        const existing = await trx
+          .selectFrom('flags')
+          .select(['content_hash', 'media_id'])
+          .where('session_id', '=', session.id)
+          .where('id', '=', flagId)
+          .executeTakeFirst();
+        if (existing) return duplicateOf(existing);
+        refuseFlagAfterEnd(session, input, receivedAt);
+        if (media) {
+          stored.name = await store.commit(media.temp, trx);
+          mediaId = randomUUID();
+          await trx
+            .insertInto('media')
+            .values({
+              id: mediaId,
+              session_id: session.id,
+              content_type: media.type.contentType,
+              size: media.temp.size,
+              sha256: media.temp.sha256,
+              storage_name: stored.name,
+              created_at: receivedAt,
+            })
+            .execute();
+        }
+        flag = await trx.insertInto('flags').values(values(mediaId)).returningAll().executeTakeFirstOrThrow();
       }
-      const flag: FlagRow = await trx
-        .insertInto('flags')
-        .values({
-          session_id: session.id,
-          id: flagId,
-          type: input.type,
-          description: input.description ?? defaultDescription(input.type),
-          created_at: input.createdAt ?? receivedAt,
-          received_at: receivedAt,
-          details: input.details ? JSON.stringify(input.details) : null,
-          payload: input.payload ? JSON.stringify(input.payload) : null,
-          media_id: mediaId,
-          content_hash: hash,
-          event_pending: awaitsDuration(input.type, input.details) ? 1 : 0,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
 
       if (input.type === Event.STARTED && session.status === 'CREATED') {
-        session = await transition(trx, ctx, session, 'IN_PROGRESS');
+        session = await transition(trx, session, 'IN_PROGRESS');
       } else if (input.type === Event.END_PROCTORING && !isEnded(session.status)) {
-        session = await transition(trx, ctx, session, 'COMPLETED', 'completed');
+        session = await transition(trx, session, 'COMPLETED', 'completed');
       } else if (tabReturn) {
         await closeTabSwitch(trx, session, tabReturn.flagId, tabReturn.awayMs);
       } else if (input.type === Event.CALIBRATION_COMPLETED) {
@@ -120,17 +175,29 @@ export async function ingestFlag(
           .where('id', '=', session.id)
           .returningAll()
           .executeTakeFirstOrThrow();
+      } else if (isConsentEvent(input.type)) {
+        // The latest answer counts (a reload asks again); session.started carries the one in force.
+        // parseFlagInput refused a consent event without its payload.
+        if (input.payload === null) throw httpError(400, 'invalid_consent', 'consent events need the payload { version, locale, external }');
+        const record = consentRecord(input.type, input.payload, flag.created_at);
+        session = await trx
+          .updateTable('sessions')
+          .set({ consent: JSON.stringify(record), updated_at: receivedAt })
+          .where('id', '=', session.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
       } else if (isFlagEvent(input.type)) {
+        if (input.type === Event.IDENTITY_ENROLLED && session.reenroll_requested_at !== null) session = await clearReenrollRequest(trx, session);
         // The domain events change the session (risk score, auto-pause at critical risk).
-        session = await emitDomainEvents(trx, { kind: 'flag', session, flag }, { config: ctx.config });
+        session = await emitDomainEvents(trx, { kind: 'flag', session, flag });
         await settleNewTabSwitch(trx, session, flag);
       }
-      return { id: flagId, duplicate: false, session: { status: session.status }, directive: directiveFor(session.status, input.type), mediaId };
+      return { id: flagId, duplicate: false, session: { status: session.status }, directive: directiveForSession(session, input.type), mediaId };
     });
   } catch (err) {
-    if (storageName) await store.remove(storageName);
+    if (stored.name) await store.remove(stored.name);
     throw err;
   } finally {
-    if (media && !storageName) await store.discard(media.temp);
+    if (media && !stored.name) await store.discard(media.temp);
   }
 }

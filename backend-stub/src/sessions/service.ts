@@ -3,9 +3,11 @@ import type { Kysely } from 'kysely';
 import type { RelayConfig } from '../config.js';
 import type { DbEngine } from '../db/connect.js';
 import type { Database, Exam, SessionRow, SessionStatus } from '../db/schema.js';
+import { hotQuery } from '../db/hot-sql.js';
 import { httpError } from '../errors.js';
-import { emitDomainEvents } from '../webhooks/emit.js';
+import { emitDomainEvents } from './pipeline.js';
 import { canTransition, isEnded } from './status.js';
+import { nowIso } from '../clock.js';
 
 export interface Ctx {
   db: Kysely<Database>;
@@ -13,7 +15,7 @@ export interface Ctx {
   config: RelayConfig;
 }
 
-const now = () => new Date().toISOString();
+const now = nowIso;
 
 /** The exam row, created with default thresholds the first time a session names it. */
 export async function ensureExam(db: Kysely<Database>, tenantId: string, examId: string): Promise<Exam> {
@@ -56,18 +58,15 @@ export async function createSession(
   });
 }
 
+const LOCK_SESSION = 'select * from sessions where id = ? and tenant_id = ?';
+const LOCK_SESSION_PG = `${LOCK_SESSION} for update`;
+
 /**
  * The session row, locked for the rest of the transaction on PostgreSQL (SQLite serialises
  * writers anyway), so concurrent flags of one session apply one after another.
  */
 export async function lockSession(trx: Kysely<Database>, engine: DbEngine, sessionId: string, tenantId: string): Promise<SessionRow> {
-  const row = await trx
-    .selectFrom('sessions')
-    .selectAll()
-    .where('id', '=', sessionId)
-    .where('tenant_id', '=', tenantId)
-    .$if(engine === 'postgres', (q) => q.forUpdate())
-    .executeTakeFirst();
+  const [row] = await hotQuery<SessionRow>(trx, engine === 'postgres' ? LOCK_SESSION_PG : LOCK_SESSION, [sessionId, tenantId]);
   if (!row) throw httpError(404, 'session_not_found', 'session not found');
   return row;
 }
@@ -84,7 +83,6 @@ const EXIT_REASONS: Partial<Record<SessionStatus, string>> = {
  */
 export async function transition(
   trx: Kysely<Database>,
-  ctx: Ctx,
   session: SessionRow,
   to: SessionStatus,
   reason?: string,
@@ -95,7 +93,7 @@ export async function transition(
   const t = now();
   const starting = to === 'IN_PROGRESS' && session.started_at === null;
   const ending = isEnded(to);
-  const exitReason = ending ? (reason ?? EXIT_REASONS[to]!) : null;
+  const exitReason = ending ? (reason ?? EXIT_REASONS[to] ?? to.toLowerCase()) : null;
   const updated = await trx
     .updateTable('sessions')
     .set({
@@ -107,17 +105,42 @@ export async function transition(
     .where('id', '=', session.id)
     .returningAll()
     .executeTakeFirstOrThrow();
-  if (starting) await emitDomainEvents(trx, { kind: 'session.started', session: updated }, { config: ctx.config });
-  if (ending) await emitDomainEvents(trx, { kind: 'session.ended', session: updated, exitReason: exitReason! }, { config: ctx.config });
+  if (starting) await emitDomainEvents(trx, { kind: 'session.started', session: updated });
+  if (exitReason !== null) await emitDomainEvents(trx, { kind: 'session.ended', session: updated, exitReason });
   return updated;
 }
 
-/** API status change (pause, resume, suspend, stop) as one transaction. */
-export async function changeStatus(ctx: Ctx, tenantId: string, sessionId: string, to: SessionStatus, reason?: string): Promise<SessionRow> {
+/**
+ * API status change (pause, resume, suspend, stop) as one transaction; `afterChange` runs inside
+ * it after a real change (the console's audit log).
+ */
+export async function changeStatus(
+  ctx: Ctx,
+  tenantId: string,
+  sessionId: string,
+  to: SessionStatus,
+  reason?: string,
+  afterChange?: (trx: Kysely<Database>, before: SessionRow, after: SessionRow) => Promise<void>,
+): Promise<SessionRow> {
   return ctx.db.transaction().execute(async (trx) => {
     const session = await lockSession(trx, ctx.engine, sessionId, tenantId);
     if (session.status === to) return session;
-    return transition(trx, ctx, session, to, reason);
+    const updated = await transition(trx, session, to, reason);
+    await afterChange?.(trx, session, updated);
+    return updated;
+  });
+}
+
+/**
+ * A proctor asks the widget to enroll the candidate's face again (after glasses, a haircut, or a
+ * FACE_MISMATCH judged wrong): flag responses carry `re-enroll` until IDENTITY_ENROLLED arrives.
+ */
+export async function requestReenrollment(ctx: Ctx, tenantId: string, sessionId: string): Promise<SessionRow> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const session = await lockSession(trx, ctx.engine, sessionId, tenantId);
+    if (isEnded(session.status)) throw httpError(409, 'session_ended', `session is ${session.status}; nothing to re-enroll`);
+    const now = new Date().toISOString();
+    return trx.updateTable('sessions').set({ reenroll_requested_at: now, updated_at: now }).where('id', '=', session.id).returningAll().executeTakeFirstOrThrow();
   });
 }
 

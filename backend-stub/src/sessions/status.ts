@@ -27,7 +27,7 @@ export function isEnded(status: SessionStatus): boolean {
 }
 
 /** What the widget should do, sent back on every flag POST. */
-export type Directive = 'pause' | 'resume' | 'end' | null;
+export type Directive = 'pause' | 're-enroll' | 'resume' | 'end' | null;
 
 /**
  * The directive for a widget that just posted `eventType` while the session is `status`:
@@ -39,4 +39,11 @@ export function directiveFor(status: SessionStatus, eventType: string): Directiv
   if (status === 'PAUSED') return eventType === 'PAUSED' ? null : 'pause';
   if (status === 'IN_PROGRESS' && eventType === 'PAUSED') return 'resume';
   return null;
+}
+
+/** directiveFor, plus `re-enroll` while a proctor's re-enroll request is pending on a running session. */
+export function directiveForSession(session: { status: SessionStatus; reenroll_requested_at: string | null }, eventType: string): Directive {
+  const directive = directiveFor(session.status, eventType);
+  if (directive === null && session.status === 'IN_PROGRESS' && session.reenroll_requested_at !== null) return 're-enroll';
+  return directive;
 }

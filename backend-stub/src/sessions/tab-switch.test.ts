@@ -7,7 +7,11 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ENGINES } from '../testing/engines.js';
 import { verifyStandard } from '../testing/verify.js';
-import { api, bodies, postFlag, registerEndpoint, relayAndReceiver, startedSession } from '../testing/webhook-fixtures.js';
+import type { SessionAnswer } from '../testing/client.js';
+import { api, bodies, ofType, postFlag, registerEndpoint, relayAndReceiver, startedSession, type WebhookBody, type WebhookOf } from '../testing/webhook-fixtures.js';
+
+/** proctoring_event.tab_switch also carries the id of the TAB_NOT_FOCUS flag it reports (not in the documented schema). */
+type TabSwitch = WebhookOf<'proctoring_event.tab_switch'> & { data: { flag_id: string } };
 
 for (const engine of ENGINES) {
   describe(`tab-switch duration (${engine})`, () => {
@@ -18,7 +22,9 @@ for (const engine of ENGINES) {
       const s = await startedSession(env.relay);
       const t0 = Date.now() - 60_000;
       const iso = (ms: number) => new Date(t0 + ms).toISOString();
-      const ok = (r: { status: number; body: unknown }) => assert.ok(r.status < 300, `${r.status} ${JSON.stringify(r.body)}`);
+      const ok = (r: { status: number; body: unknown }) => {
+        assert.ok(r.status < 300, `${r.status} ${JSON.stringify(r.body)}`);
+      };
 
       // 1: left, came back 4200 ms later (the normal order).
       ok(await postFlag(env.relay, s, { id: 'away-1', type: 'TAB_NOT_FOCUS', createdAt: iso(0) }));
@@ -33,30 +39,31 @@ for (const engine of ENGINES) {
 
       // Nothing for away-3 yet: its duration is not known.
       const early = await env.rx.waitFor((rs) => rs.filter((r) => r.path === '/tabs').length >= 2);
-      assert.equal(bodies(early.filter((r) => r.path === '/tabs')).filter((e) => e.data.flag_id === 'away-3').length, 0);
+      assert.equal(bodies<TabSwitch>(early.filter((r) => r.path === '/tabs')).filter((e) => e.data.flag_id === 'away-3').length, 0);
 
       ok(await postFlag(env.relay, s, { type: 'END_PROCTORING' }));
       // Deliveries run in parallel, so arrival order is not creation order: wait for all four.
-      const got = await env.rx.waitFor((rs) => rs.filter((r) => r.path === '/tabs' && JSON.parse(r.body).data.session_id === s.sessionId).length >= 4);
-      const mine = got.filter((r) => r.path === '/tabs' && JSON.parse(r.body).data.session_id === s.sessionId);
+      const got = await env.rx.waitFor((rs) => rs.filter((r) => r.path === '/tabs' && bodies<WebhookBody>([r])[0]!.data.session_id === s.sessionId).length >= 4);
+      const mine = got.filter((r) => r.path === '/tabs' && bodies<WebhookBody>([r])[0]!.data.session_id === s.sessionId);
       for (const r of mine) assert.ok(verifyStandard(ep.secret, r.headers, r.body));
-      const events = bodies(mine);
-      const tabs = events.filter((e) => e.event_type === 'proctoring_event.tab_switch');
+      const events = bodies<WebhookBody>(mine);
+      const tabs = ofType(events, 'proctoring_event.tab_switch') as TabSwitch[];
       assert.equal(tabs.length, 3, 'one webhook per tab switch, none twice');
       const byFlag = Object.fromEntries(tabs.map((e) => [e.data.flag_id, e.data]));
-      assert.deepEqual([byFlag['away-1'].duration_ms, byFlag['away-1'].count_this_session], [4200, 1]);
-      assert.deepEqual([byFlag['away-2'].duration_ms, byFlag['away-2'].count_this_session], [1000, 2]);
-      assert.equal(byFlag['away-3'].count_this_session, 3);
-      assert.ok(byFlag['away-3'].duration_ms >= 29_000 && byFlag['away-3'].duration_ms < 120_000, `until the end: ${byFlag['away-3'].duration_ms}`);
-      assert.equal(events.find((e) => e.event_type === 'session.ended').data.events_summary.tab_switches, 3);
+      assert.deepEqual([byFlag['away-1']!.duration_ms, byFlag['away-1']!.count_this_session], [4200, 1]);
+      assert.deepEqual([byFlag['away-2']!.duration_ms, byFlag['away-2']!.count_this_session], [1000, 2]);
+      assert.equal(byFlag['away-3']!.count_this_session, 3);
+      const away3 = byFlag['away-3']!.duration_ms!;
+      assert.ok(away3 >= 29_000 && away3 < 120_000, `until the end: ${away3}`);
+      assert.equal(ofType(events, 'session.ended')[0]!.data.events_summary.tab_switches, 3);
 
       // The timeline shows the same durations.
-      const view = await api(env.relay, 'GET', `/v1/sessions/${s.sessionId}`);
+      const view = await api<SessionAnswer>(env.relay, 'GET', `/v1/sessions/${s.sessionId}`);
       assert.equal(view.status, 200);
-      const durations = Object.fromEntries(view.body.flags.filter((f: any) => f.type === 'TAB_NOT_FOCUS').map((f: any) => [f.id, f.details.durationMs]));
+      const durations = Object.fromEntries(view.body.flags.filter((f) => f.type === 'TAB_NOT_FOCUS').map((f) => [f.id, f.details!.durationMs]));
       assert.equal(durations['away-1'], 4200);
       assert.equal(durations['away-2'], 1000);
-      assert.equal(durations['away-3'], byFlag['away-3'].duration_ms);
+      assert.equal(durations['away-3'], byFlag['away-3']!.duration_ms);
     });
   });
 }

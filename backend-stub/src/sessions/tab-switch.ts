@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { Event } from '../../../src/events.js';
+import { Event, isEvent } from '../../../src/events.js';
 import type { Database, FlagRow, SessionRow } from '../db/schema.js';
 import { flagEvent } from '../webhooks/catalog.js';
 import { enqueueEvent } from '../webhooks/outbox.js';
@@ -27,7 +27,7 @@ export function tabReturnOf(type: Event, payload: Record<string, unknown> | null
 /** True for a TAB_NOT_FOCUS whose duration is not known yet (its webhook must wait). */
 export function awaitsDuration(type: string, details: Record<string, unknown> | null): boolean {
   const d = details?.durationMs;
-  return type === Event.TAB_NOT_FOCUS && !(typeof d === 'number' && Number.isFinite(d));
+  return isEvent(type) && type === Event.TAB_NOT_FOCUS && !(typeof d === 'number' && Number.isFinite(d));
 }
 
 /** The 1-based position of `flag` among the session's tab switches (count_this_session). */

@@ -2,11 +2,14 @@ import type { Kysely } from 'kysely';
 import type { RelayConfig } from '../config.js';
 import type { Database, SessionRow } from '../db/schema.js';
 import { signMediaUrl } from '../media/signed-url.js';
+import { identityOf } from './identity.js';
+import { consentOf } from './consent.js';
 
 /** Counters of a session's flags, as in session.ended webhooks and GET /v1/sessions/{id}. */
 export interface EventsSummary {
   tab_switches: number;
   face_absences: number;
+  face_mismatches: number;
   multiple_faces: number;
   audio_anomalies: number;
   fullscreen_exits: number;
@@ -16,6 +19,7 @@ export interface EventsSummary {
 const SUMMARY_KEYS: Record<string, keyof EventsSummary> = {
   TAB_NOT_FOCUS: 'tab_switches',
   FACE_ABSENCE: 'face_absences',
+  FACE_MISMATCH: 'face_mismatches',
   MULTIPLE_FACE: 'multiple_faces',
   SOUND_DETECTED: 'audio_anomalies',
   EXIT_FULLSCREEN: 'fullscreen_exits',
@@ -30,8 +34,11 @@ export async function eventsSummary(db: Kysely<Database>, sessionId: string): Pr
     .where('type', 'in', Object.keys(SUMMARY_KEYS))
     .groupBy('type')
     .execute();
-  const out: EventsSummary = { tab_switches: 0, face_absences: 0, multiple_faces: 0, audio_anomalies: 0, fullscreen_exits: 0, devtools_opens: 0 };
-  for (const r of rows) out[SUMMARY_KEYS[r.type]!] = Number(r.n);
+  const out: EventsSummary = { tab_switches: 0, face_absences: 0, face_mismatches: 0, multiple_faces: 0, audio_anomalies: 0, fullscreen_exits: 0, devtools_opens: 0 };
+  for (const r of rows) {
+    const key = SUMMARY_KEYS[r.type];
+    if (key) out[key] = Number(r.n);
+  }
   return out;
 }
 
@@ -47,7 +54,7 @@ function parseJson(text: string | null): unknown {
 /** A tab switch's time away, learnt after the flag (sessions/tab-switch.ts), shown as details.durationMs. */
 function withDuration(details: unknown, awayMs: number | null): unknown {
   if (awayMs === null) return details;
-  return { ...(details && typeof details === 'object' ? details : {}), durationMs: Number(awayMs) };
+  return { ...(details && typeof details === 'object' ? details : {}), durationMs: awayMs };
 }
 
 /** Incidents of a session (table from the webhook engine's migration), oldest first. */
@@ -84,6 +91,7 @@ export async function sessionView(db: Kysely<Database>, config: RelayConfig, ses
     .orderBy('flags.received_at')
     .orderBy('flags.id')
     .execute();
+  const summary = await eventsSummary(db, session.id);
   return {
     id: session.id,
     exam_id: session.exam_id,
@@ -91,13 +99,14 @@ export async function sessionView(db: Kysely<Database>, config: RelayConfig, ses
     status: session.status,
     metadata: parseJson(session.metadata) ?? {},
     calibration: parseJson(session.calibration),
+    consent: consentOf(session),
     started_at: session.started_at,
     ended_at: session.ended_at,
     exit_reason: session.exit_reason,
     created_at: session.created_at,
     updated_at: session.updated_at,
     risk_score: session.risk_score,
-    events_summary: await eventsSummary(db, session.id),
+    events_summary: summary,
     flags: flags.map((f) => ({
       id: f.id,
       type: f.type,
@@ -110,5 +119,6 @@ export async function sessionView(db: Kysely<Database>, config: RelayConfig, ses
       media_url: f.media_id ? signMediaUrl(config, f.media_id, config.mediaUrlTtlSeconds) : null,
     })),
     incidents: await incidentsOf(db, session.id),
+    identity: { ...identityOf(flags.map((f) => ({ type: f.type, created_at: f.created_at, details: parseJson(f.details) }))), face_mismatches: summary.face_mismatches, reenroll_requested_at: session.reenroll_requested_at },
   };
 }

@@ -1,3 +1,4 @@
+import { createRelayClient } from '../client/index.js';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -5,7 +6,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
-import { loadConfig, type RelayConfig } from '../config.js';
+import { loadConfig, type ConfigOverrides, type RelayConfig } from '../config.js';
 import type { Database } from '../db/schema.js';
 import { buildServer } from '../server.js';
 import type { WebhookEngineOptions } from '../webhooks/engine.js';
@@ -15,11 +16,15 @@ import { TEST_PG_URL, withPgAdmin, type Engine } from './engines.js';
 export interface TestRelayOptions {
   engine: Engine;
   /** Overrides on top of test defaults (fresh secret, temp data dir, fresh DB). */
-  config?: Partial<RelayConfig>;
+  config?: ConfigOverrides;
   /** Log to stdout (default: only when EYE_TEST_LOG=1). */
   logger?: boolean;
+  /** Write the relay's log lines (pino JSON, info level) here instead (tests that read the logs). */
+  logStream?: { write(line: string): void };
   /** Webhook engine options passed to buildServer (retry schedule, timeout, loopback targets, worker). */
   webhooks?: WebhookEngineOptions;
+  /** Called with the built app before it listens (tests add hooks, e.g. an injected outage). */
+  beforeListen?: (app: FastifyInstance) => void;
 }
 
 export interface TestSession {
@@ -85,7 +90,9 @@ export async function startTestRelay(opts: TestRelayOptions): Promise<TestRelay>
       ...opts.config,
     });
     const log = opts.logger ?? process.env.EYE_TEST_LOG === '1';
-    app = await buildServer({ config, logger: log ? { level: 'info' } : false, webhooks: opts.webhooks });
+    const logger = opts.logStream ? { level: 'info', stream: opts.logStream } : log ? { level: 'info' } : false;
+    app = await buildServer({ config, logger, webhooks: opts.webhooks });
+    opts.beforeListen?.(app);
     await app.listen({ port: 0, host: '127.0.0.1' });
   } catch (err) {
     await dropAll();
@@ -109,13 +116,11 @@ export async function startTestRelay(opts: TestRelayOptions): Promise<TestRelay>
     async createSession(o = {}) {
       const examId = o.examId ?? 'exam-1';
       const candidateId = o.candidateId ?? `cand-${randomBytes(4).toString('hex')}`;
-      const res = await fetch(`${url}/v1/sessions`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${o.apiKey ?? apiKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ examId, candidateId, ...(o.metadata ? { metadata: o.metadata } : {}) }),
+      const { data, response, error } = await createRelayClient({ baseUrl: url, token: o.apiKey ?? apiKey }).POST('/v1/sessions', {
+        body: { examId, candidateId, ...(o.metadata ? { metadata: o.metadata } : {}) },
       });
-      if (res.status !== 201) throw new Error(`createSession: HTTP ${res.status} ${await res.text()}`);
-      const body = (await res.json()) as { sessionId: string; token: string; expiresAt: string };
+      if (!data) throw new Error(`createSession: HTTP ${response.status} ${JSON.stringify(error)}`);
+      const body = { sessionId: data.sessionId, token: data.token, expiresAt: data.expiresAt };
       return { ...body, examId, candidateId };
     },
     createTenant: (name = 'other tenant') => createTenant(app.db, name),

@@ -107,9 +107,14 @@ export async function startReceiver(
     new Promise<void>((resolve) => {
       const s = server;
       server = null;
-      if (!s) return resolve();
+      if (!s) {
+        resolve();
+        return;
+      }
       for (const sock of sockets) sock.destroy();
-      s.close(() => resolve());
+      s.close(() => {
+        resolve();
+      });
     });
 
   await listen();

@@ -20,11 +20,19 @@ export function spawnRelayProcess(config: RelayConfig, webhooks: WebhookEngineOp
     env: { ...process.env, EYE_TEST_RELAY_CONFIG: JSON.stringify(config), EYE_TEST_WEBHOOKS: JSON.stringify(webhooks) },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('relay process did not become ready')), 20_000);
-    child.once('exit', (code) => reject(new Error(`relay process exited (${code}) before ready`)));
-    child.stdout!.on('data', (chunk: Buffer) => {
+    const timer = setTimeout(() => {
+      reject(new Error('relay process did not become ready'));
+    }, 20_000);
+    child.once('exit', (code) => {
+      reject(new Error(`relay process exited (${code}) before ready`));
+    });
+    child.stdout.on('data', (chunk: Buffer) => {
       if (chunk.toString().includes('ready')) {
         clearTimeout(timer);
         resolve({
@@ -55,8 +63,9 @@ async function main(): Promise<void> {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  main().catch((err) => {
-    process.stderr.write(`relay process failed: ${String(err?.stack ?? err)}\n`);
+  main().catch((err: unknown) => {
+    const detail = err instanceof Error ? (err.stack ?? String(err)) : JSON.stringify(err);
+    process.stderr.write(`relay process failed: ${detail}\n`);
     process.exit(1);
   });
 }

@@ -3,7 +3,7 @@
  * HTTPS tests without openssl or downloads. DER is encoded by hand: just what a TLS server
  * certificate needs (subject CN, validity, SubjectAltName with DNS names and IPs, basicConstraints).
  */
-import { createPrivateKey, generateKeyPairSync, randomBytes, sign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { isIPv4 } from 'node:net';
 
 function len(n: number): Buffer {
@@ -69,7 +69,7 @@ export function selfSignedCertificate(names: string[], days = 2): SelfSigned {
     publicKey.export({ type: 'spki', format: 'der' }),
     extensions,
   );
-  const signature = sign('sha256', tbs, privateKey as KeyObject);
+  const signature = sign('sha256', tbs, privateKey);
   const der = seq(tbs, ecdsaSha256, tlv(0x03, Buffer.concat([Buffer.from([0]), signature])));
   const pem = `-----BEGIN CERTIFICATE-----\n${der.toString('base64').replace(/.{64}/g, '$&\n').replace(/\n?$/, '\n')}-----END CERTIFICATE-----\n`;
   return { cert: pem, key: createPrivateKey(privateKey.export({ type: 'pkcs8', format: 'pem' })).export({ type: 'pkcs8', format: 'pem' }) as string };

@@ -1,9 +1,13 @@
 /** Shared helpers for webhook engine tests: fast settings, API calls, flags, waiting on the DB. */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRelayClient, type RelayClient } from '../client/index.js';
 import { PROJECT_ROOT } from '../config.js';
 import type { WebhookEngineOptions } from '../webhooks/engine.js';
+import type { Envelope } from '../webhooks/envelope.js';
 import { after, before } from 'node:test';
+import type { components } from '../client/relay-api.js';
+import type { Answered, ApiBody, FlagAnswer } from './client.js';
 import type { Engine } from './engines.js';
 import { startTestRelay, type TestRelay, type TestSession } from './harness.js';
 import { startReceiver, type Receiver } from './receiver.js';
@@ -17,12 +21,35 @@ export const FAST_WEBHOOKS: WebhookEngineOptions = {
   targets: { allowHttp: true, allowLoopback: true, allowPrivate: false },
 };
 
-export interface ApiResult<T = any> {
+export interface ApiResult<T = unknown> {
   status: number;
   body: T;
 }
 
-export async function api<T = any>(relay: Pick<TestRelay, 'url' | 'apiKey'>, method: string, path: string, body?: unknown, key?: string): Promise<ApiResult<T>> {
+/** GET /v1/webhooks/endpoints/{id}/deliveries. */
+export type DeliveryList = ApiBody<'/v1/webhooks/endpoints/{id}/deliveries', 'get'>;
+/** One delivery with its attempts (also GET /v1/webhooks/deliveries/{id}). */
+export type Delivery = DeliveryList['deliveries'][number];
+/** GET /v1/webhooks/endpoints/{id} (and its enable / disable answers). */
+export type EndpointAnswer = ApiBody<'/v1/webhooks/endpoints/{id}', 'get'>;
+/** POST /v1/webhooks/endpoints/{id}/test and POST /v1/webhooks/deliveries/{id}/redeliver. */
+export type TestSent = ApiBody<'/v1/webhooks/endpoints/{id}/test', 'post', 202>;
+type Schemas = components['schemas'];
+/** Every webhook event body the relay sends (the documented catalog, openapi.json `webhooks`), its fields present. */
+export type WebhookBody = Answered<Schemas[Exclude<Extract<keyof Schemas, `Webhook${string}`>, 'WebhookMeta'>]>;
+
+/** GET /v1/events/replay: its events are the envelopes the webhooks carry. */
+export type ReplayAnswer = Omit<ApiBody<'/v1/events/replay', 'get'>, 'events'> & { events: WebhookBody[] };
+/** The webhook event body of one event type. */
+export type WebhookOf<T extends WebhookBody['event_type']> = Extract<WebhookBody, { event_type: T }>;
+
+/** The events of one type among `events`. */
+export function ofType<T extends WebhookBody['event_type']>(events: WebhookBody[], type: T): WebhookOf<T>[] {
+  return events.filter((e): e is WebhookOf<T> => e.event_type === type);
+}
+
+/** `T`: the body the test expects. */
+export async function api<T = unknown>(relay: Pick<TestRelay, 'url' | 'apiKey'>, method: string, path: string, body?: unknown, key?: string): Promise<ApiResult<T>> {
   const res = await fetch(relay.url + path, {
     method,
     headers: {
@@ -35,27 +62,32 @@ export async function api<T = any>(relay: Pick<TestRelay, 'url' | 'apiKey'>, met
   return { status: res.status, body: text ? (JSON.parse(text) as T) : (undefined as T) };
 }
 
+/** The tenant's typed client (eye-relay/client), with the relay's API key. */
+export function relayClient(relay: Pick<TestRelay, 'url' | 'apiKey'>, token = relay.apiKey): RelayClient {
+  return createRelayClient({ baseUrl: relay.url, token });
+}
+
 export async function registerEndpoint(relay: TestRelay, url: string, eventTypes?: string[]): Promise<{ id: string; secret: string }> {
-  const r = await api(relay, 'POST', '/v1/webhooks/endpoints', { url, ...(eventTypes ? { eventTypes } : {}) });
-  if (r.status !== 201) throw new Error(`register endpoint: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body;
+  const { data, error, response } = await relayClient(relay).POST('/v1/webhooks/endpoints', { body: { url, ...(eventTypes ? { eventTypes } : {}) } });
+  if (response.status !== 201 || !data?.id || !data.secret) throw new Error(`register endpoint: ${response.status} ${JSON.stringify(error)}`);
+  return { id: data.id, secret: data.secret };
 }
 
 let flagSeq = 0;
 
 /** POST a flag as JSON with the session token; returns the flag response. */
-export async function postFlag(relay: TestRelay, session: TestSession, flag: Record<string, unknown>): Promise<ApiResult> {
+export async function postFlag<T = FlagAnswer>(relay: TestRelay, session: TestSession, flag: Record<string, unknown>): Promise<ApiResult<T>> {
   const body = { id: `f-${process.pid}-${++flagSeq}`, createdAt: new Date().toISOString(), ...flag };
-  return api(relay, 'POST', `/v1/sessions/${session.sessionId}/flags`, body, session.token);
+  return api<T>(relay, 'POST', `/v1/sessions/${session.sessionId}/flags`, body, session.token);
 }
 
 /** POST a flag with a media file (multipart). */
-export async function postMediaFlag(
+export async function postMediaFlag<T = FlagAnswer>(
   relay: TestRelay,
   session: TestSession,
   flag: Record<string, unknown>,
   file: { bytes: Buffer; type: string; name: string },
-): Promise<ApiResult> {
+): Promise<ApiResult<T>> {
   const form = new FormData();
   form.set('flag', JSON.stringify({ id: `f-${process.pid}-${++flagSeq}`, createdAt: new Date().toISOString(), ...flag }));
   form.set('mediaFile', new Blob([file.bytes], { type: file.type }), file.name);
@@ -64,7 +96,7 @@ export async function postMediaFlag(
     headers: { authorization: `Bearer ${session.token}` },
     body: form,
   });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as T };
 }
 
 /** A session that has started (STARTED posted: status IN_PROGRESS, session.started emitted). */
@@ -113,12 +145,13 @@ export async function waitUntil<T>(what: string, check: () => Promise<T | null |
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  const reason = last instanceof Error ? last.toString() : JSON.stringify(last);
+  throw new Error(`timed out waiting for ${what}${last ? `: ${reason}` : ''}`);
 }
 
-/** Parsed JSON bodies of the requests a receiver got. */
-export function bodies(requests: { body: string }[]): any[] {
-  return requests.map((r) => JSON.parse(r.body));
+/** Parsed JSON bodies of the requests a receiver got (`T`: the envelope type the test expects). */
+export function bodies<T = Envelope>(requests: { body: string }[]): T[] {
+  return requests.map((r) => JSON.parse(r.body) as T);
 }
 
 /**
@@ -132,8 +165,9 @@ export function relayAndReceiver(engine: Engine, webhooks: WebhookEngineOptions 
     env.rx = await startReceiver();
   });
   after(async () => {
-    await env.relay?.close();
-    await env.rx?.close();
+    // Either may be missing when `before` failed.
+    await (env.relay as TestRelay | undefined)?.close();
+    await (env.rx as Receiver | undefined)?.close();
   });
   return env;
 }

@@ -4,6 +4,7 @@
  */
 import { Event } from '../../../src/events.js';
 import type { FlagRow, SessionRow } from '../db/schema.js';
+import { consentOf } from '../sessions/consent.js';
 import type { EventsSummary } from '../sessions/view.js';
 
 export const EVENT_TYPES = [
@@ -11,6 +12,7 @@ export const EVENT_TYPES = [
   'session.ended',
   'proctoring_event.tab_switch',
   'proctoring_event.face_absent',
+  'proctoring_event.face_mismatch',
   'proctoring_event.multiple_faces',
   'proctoring_event.audio_anomaly',
   'proctoring_event.fullscreen_exit',
@@ -31,6 +33,7 @@ export const OPT_IN_EVENT_TYPES: readonly string[] = ['proctoring_event.snapshot
 const FLAG_EVENT_TYPE: Partial<Record<string, EventType>> = {
   [Event.TAB_NOT_FOCUS]: 'proctoring_event.tab_switch',
   [Event.FACE_ABSENCE]: 'proctoring_event.face_absent',
+  [Event.FACE_MISMATCH]: 'proctoring_event.face_mismatch',
   [Event.MULTIPLE_FACE]: 'proctoring_event.multiple_faces',
   [Event.SOUND_DETECTED]: 'proctoring_event.audio_anomaly',
   [Event.EXIT_FULLSCREEN]: 'proctoring_event.fullscreen_exit',
@@ -112,6 +115,8 @@ export function sessionStartedEvent(session: SessionRow): CatalogEvent {
         timezone: pick(m, 'timezone', 'timeZone'),
         sdk_version: pick(m, 'sdk_version', 'sdkVersion'),
       },
+      // The candidate's consent in force when monitoring began (null: the widget reported none).
+      consent: consentOf(session),
     },
     mediaId: null,
   };
@@ -157,6 +162,10 @@ export function flagEvent(session: SessionRow, flag: FlagRow, countThisSession: 
     case 'proctoring_event.face_absent':
       extra = { duration_ms: durationMs, confidence };
       break;
+    case 'proctoring_event.face_mismatch':
+      // confidence: similarity to the enrolled face (0..1); the embedding itself never leaves the device.
+      extra = { confidence, re_enrolled: d.reEnrolled === true };
+      break;
     case 'proctoring_event.multiple_faces':
       extra = { face_count: num(d.faceCount), confidence };
       break;
@@ -175,6 +184,7 @@ export function flagEvent(session: SessionRow, flag: FlagRow, countThisSession: 
 /** Event types whose envelope carries `media_url` (null when the flag came without a file). */
 export const MEDIA_EVENT_TYPES: readonly string[] = [
   'proctoring_event.face_absent',
+  'proctoring_event.face_mismatch',
   'proctoring_event.multiple_faces',
   'proctoring_event.audio_anomaly',
   'proctoring_event.snapshot',

@@ -9,13 +9,31 @@ import { ENGINES } from '../testing/engines.js';
 import { startTestRelay } from '../testing/harness.js';
 import { startReceiver } from '../testing/receiver.js';
 import { verifyClassic, verifyStandard } from '../testing/verify.js';
-import { api, relayAndReceiver, bodies, FAST_WEBHOOKS, postFlag, registerEndpoint, startedSession, waitUntil } from '../testing/webhook-fixtures.js';
+import type { components } from '../client/relay-api.js';
+import type { Envelope } from './envelope.js';
+import {
+  api,
+  relayAndReceiver,
+  bodies,
+  FAST_WEBHOOKS,
+  postFlag,
+  registerEndpoint,
+  startedSession,
+  waitUntil,
+  type Delivery,
+  type DeliveryList,
+  type EndpointAnswer,
+  type ReplayAnswer,
+  type TestSent,
+} from '../testing/webhook-fixtures.js';
+
+type Schemas = components['schemas'];
 
 for (const engine of ENGINES) {
   describe(`webhook delivery (${engine})`, () => {
     const env = relayAndReceiver(engine);
 
-    const deliveriesOf = async (endpointId: string) => (await api(env.relay, 'GET', `/v1/webhooks/endpoints/${endpointId}/deliveries`)).body.deliveries as any[];
+    const deliveriesOf = async (endpointId: string) => (await api<DeliveryList>(env.relay, 'GET', `/v1/webhooks/endpoints/${endpointId}/deliveries`)).body.deliveries;
 
     test('every request is signed in both families, verifiable with standardwebhooks and the classic recipe', async () => {
       const ep = await registerEndpoint(env.relay, `${env.rx.url}/sig`);
@@ -27,7 +45,7 @@ for (const engine of ENGINES) {
       for (const r of mine) {
         assert.equal(r.headers['content-type'], 'application/json; charset=utf-8');
         assert.deepEqual(verifyClassic(ep.secret, r.headers, r.body), { ok: true });
-        const parsed = verifyStandard(ep.secret, r.headers, r.body) as any;
+        const parsed = verifyStandard(ep.secret, r.headers, r.body) as Envelope;
         assert.equal(parsed.id, r.headers['webhook-id']);
         assert.match(parsed.id, /^evt_[0-9a-f]{32}$/);
         assert.deepEqual(Object.keys(parsed), ['id', 'event_type', 'meta', 'data']);
@@ -36,7 +54,10 @@ for (const engine of ENGINES) {
         // A different secret fails both.
         assert.equal(verifyClassic('whsec_' + Buffer.alloc(32, 1).toString('base64'), r.headers, r.body).ok, false);
       }
-      const [started, tab] = bodies(mine);
+      // Two deliveries claimed together go out in parallel: arrival order is not guaranteed.
+      const sent = bodies<Schemas['WebhookSessionStarted'] | Schemas['WebhookProctoringEventTabSwitch']>(mine);
+      const started = sent.find((b) => b.event_type === 'session.started') as Schemas['WebhookSessionStarted'];
+      const tab = sent.find((b) => b.event_type === 'proctoring_event.tab_switch') as Schemas['WebhookProctoringEventTabSwitch'];
       assert.equal(started.event_type, 'session.started');
       assert.deepEqual(started.data.metadata, { browser_ua: 'UA/1', screen_resolution: '1920x1080', timezone: 'Europe/Paris', sdk_version: '0.1.0' });
       assert.equal(started.data.session_id, s.sessionId);
@@ -52,7 +73,7 @@ for (const engine of ENGINES) {
       const ep = await registerEndpoint(env.relay, `${env.rx.url}/flaky`);
       const start = env.rx.requests.length;
       env.rx.queue({ status: 500, body: 'boom' }, { hang: true }, { status: 200, body: 'thanks' });
-      const r = await api(env.relay, 'POST', `/v1/webhooks/endpoints/${ep.id}/test`);
+      const r = await api<TestSent>(env.relay, 'POST', `/v1/webhooks/endpoints/${ep.id}/test`);
       assert.equal(r.status, 202);
       const got = (await env.rx.waitFor((rs) => rs.slice(start).filter((x) => x.path === '/flaky').length >= 3)).slice(start);
       const ids = new Set(got.map((x) => x.headers['webhook-id']));
@@ -66,11 +87,11 @@ for (const engine of ENGINES) {
         return all.find((x) => x.id === r.body.deliveryId && x.status === 'delivered');
       });
       assert.equal(d.attemptCount, 3);
-      assert.deepEqual(d.attempts.map((a: any) => a.statusCode), [500, null, 200]);
-      assert.equal(d.attempts[0].responseExcerpt, 'boom');
-      assert.match(d.attempts[1].error, /timeout after 1000 ms/);
-      assert.ok(d.attempts[1].latencyMs >= 900);
-      assert.equal(d.attempts[2].responseExcerpt, 'thanks');
+      assert.deepEqual(d.attempts.map((a) => a.statusCode), [500, null, 200]);
+      assert.equal(d.attempts[0]!.responseExcerpt, 'boom');
+      assert.match(d.attempts[1]!.error!, /timeout after 1000 ms/);
+      assert.ok(d.attempts[1]!.latencyMs! >= 900);
+      assert.equal(d.attempts[2]!.responseExcerpt, 'thanks');
       for (const a of d.attempts) assert.ok(a.startedAt && a.finishedAt && typeof a.latencyMs === 'number');
       await api(env.relay, 'DELETE', `/v1/webhooks/endpoints/${ep.id}`);
     });
@@ -82,15 +103,15 @@ for (const engine of ENGINES) {
       try {
         const ep = await registerEndpoint(relay, `${other.url}/down`);
         await other.down();
-        const r = await api(relay, 'POST', `/v1/webhooks/endpoints/${ep.id}/test`);
-        const deliveries = async () => (await api(relay, 'GET', `/v1/webhooks/endpoints/${ep.id}/deliveries`)).body.deliveries as any[];
-        await waitUntil('a refused attempt', async () => (await deliveries()).find((d) => d.attempts.some((a: any) => /ECONNREFUSED/.test(a.error ?? ''))));
+        const r = await api<TestSent>(relay, 'POST', `/v1/webhooks/endpoints/${ep.id}/test`);
+        const deliveries = async () => (await api<DeliveryList>(relay, 'GET', `/v1/webhooks/endpoints/${ep.id}/deliveries`)).body.deliveries;
+        await waitUntil('a refused attempt', async () => (await deliveries()).find((d) => d.attempts.some((a) => /ECONNREFUSED/.test(a.error ?? ''))));
         await other.up();
         const got = await other.waitFor((rs) => rs.length >= 1);
         assert.equal(got[0]!.headers['webhook-id'], r.body.eventId);
         const d = await waitUntil('delivered', async () => (await deliveries()).find((x) => x.status === 'delivered'));
         assert.ok(d.attemptCount >= 2);
-        assert.equal(d.attempts.at(-1).statusCode, 200);
+        assert.equal(d.attempts.at(-1)!.statusCode, 200);
       } finally {
         await other.close();
         await relay.close();
@@ -115,18 +136,18 @@ for (const engine of ENGINES) {
       await postFlag(env.relay, s, { type: 'EXIT_FULLSCREEN' });
       const d = await waitUntil('undelivered', async () => (await deliveriesOf(ep.id)).find((x) => x.status === 'undelivered'), 20_000);
       assert.equal(d.attemptCount, 4, '1 attempt + 3 retries (schedule length)');
-      assert.deepEqual(d.attempts.map((a: any) => a.statusCode), [500, 500, 500, 500]);
+      assert.deepEqual(d.attempts.map((a) => a.statusCode), [500, 500, 500, 500]);
       assert.equal(d.eventType, 'proctoring_event.fullscreen_exit');
-      const replay = await api(env.relay, 'GET', `/v1/events/replay?session_id=${s.sessionId}`);
+      const replay = await api<ReplayAnswer>(env.relay, 'GET', `/v1/events/replay?session_id=${s.sessionId}`);
       assert.equal(replay.status, 200);
-      assert.ok(replay.body.events.some((e: any) => e.id === d.eventId));
+      assert.ok(replay.body.events.some((e) => e.id === d.eventId));
       env.rx.setResponder(() => ({ status: 200 }));
-      const re = await api(env.relay, 'POST', `/v1/webhooks/deliveries/${d.id}/redeliver`);
+      const re = await api<TestSent>(env.relay, 'POST', `/v1/webhooks/deliveries/${d.id}/redeliver`);
       assert.equal(re.status, 202);
       const got = await env.rx.waitFor((rs) => rs.some((x) => x.path === '/always500' && x.headers['webhook-id'] === d.eventId && x.receivedAt > Date.parse(d.updatedAt)));
       assert.ok(got.length > 0);
       const again = await waitUntil('redelivered', async () => {
-        const one = await api(env.relay, 'GET', `/v1/webhooks/deliveries/${re.body.deliveryId}`);
+        const one = await api<Delivery>(env.relay, 'GET', `/v1/webhooks/deliveries/${re.body.deliveryId}`);
         return one.body.status === 'delivered' && one.body;
       });
       assert.equal(again.redeliveryOf, d.id);
@@ -139,20 +160,20 @@ for (const engine of ENGINES) {
       env.rx.setResponder((req) => (req.path === '/gone' ? { status: 410 } : { status: 200 }));
       await api(env.relay, 'POST', `/v1/webhooks/endpoints/${ep.id}/test`);
       const disabled = await waitUntil('disabled', async () => {
-        const r = await api(env.relay, 'GET', `/v1/webhooks/endpoints/${ep.id}`);
-        return r.body.enabled === false && r.body;
+        const r = await api<EndpointAnswer>(env.relay, 'GET', `/v1/webhooks/endpoints/${ep.id}`);
+        return !r.body.enabled && r.body;
       });
-      assert.match(disabled.disabledReason, /410/);
+      assert.match(disabled.disabledReason!, /410/);
       const [d] = await deliveriesOf(ep.id);
-      assert.equal(d.status, 'undelivered');
-      assert.equal(d.attemptCount, 1);
+      assert.equal(d!.status, 'undelivered');
+      assert.equal(d!.attemptCount, 1);
       // While disabled, new events create no delivery for it and a test event is refused.
       assert.equal((await api(env.relay, 'POST', `/v1/webhooks/endpoints/${ep.id}/test`)).status, 409);
       env.rx.setResponder(() => ({ status: 200 }));
-      const en = await api(env.relay, 'POST', `/v1/webhooks/endpoints/${ep.id}/enable`);
+      const en = await api<EndpointAnswer>(env.relay, 'POST', `/v1/webhooks/endpoints/${ep.id}/enable`);
       assert.equal(en.body.enabled, true);
       assert.equal(en.body.disabledReason, null);
-      const t = await api(env.relay, 'POST', `/v1/webhooks/endpoints/${ep.id}/test`);
+      const t = await api<TestSent>(env.relay, 'POST', `/v1/webhooks/endpoints/${ep.id}/test`);
       await env.rx.waitFor((rs) => rs.some((x) => x.headers['webhook-id'] === t.body.eventId));
       await api(env.relay, 'DELETE', `/v1/webhooks/endpoints/${ep.id}`);
     });

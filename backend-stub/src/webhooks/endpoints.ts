@@ -6,11 +6,13 @@ import type { Kysely, Updateable } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { httpError } from '../errors.js';
 import { unknownEventTypes } from './catalog.js';
+import { holdPendingDeliveries, releaseHeldDeliveries } from './hold.js';
 import { enqueueEvent, newId, pendingDelivery, signalOutbox } from './outbox.js';
 import type { SecretBox } from './secret-box.js';
 import { generateWebhookSecret } from './signing.js';
 import { resolveWebhookTarget, UnsafeTargetError, type Resolver, type TargetPolicy } from './ssrf.js';
 import type { WebhookAttemptRow, WebhookDeliveryRow, WebhookEndpointRow, WebhookEndpointsTable } from './tables.js';
+import { now as clockNow, nowIso } from '../clock.js';
 
 export interface EndpointDeps {
   db: Kysely<Database>;
@@ -34,7 +36,7 @@ export function endpointJson(row: WebhookEndpointRow) {
     disabledReason: row.disabled_reason,
     disabledAt: row.disabled_at,
     previousSecretExpiresAt:
-      row.previous_secret_expires_at && Date.parse(row.previous_secret_expires_at) > Date.now() ? row.previous_secret_expires_at : null,
+      row.previous_secret_expires_at && Date.parse(row.previous_secret_expires_at) > clockNow() ? row.previous_secret_expires_at : null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -82,7 +84,7 @@ export async function createEndpoint(
     throw httpError(409, 'too_many_endpoints', `at most ${MAX_ENDPOINTS_PER_TENANT} webhook endpoints per tenant; delete unused ones`);
   }
   const secret = generateWebhookSecret();
-  const now = new Date().toISOString();
+  const now = nowIso();
   const endpoint = await deps.db
     .insertInto('webhook_endpoints')
     .values({
@@ -117,7 +119,7 @@ export async function updateEndpoint(
 ): Promise<WebhookEndpointRow> {
   const current = await getEndpoint(deps.db, tenantId, id);
   if (patch.url !== undefined) await checkTarget(deps, patch.url);
-  const now = new Date().toISOString();
+  const now = nowIso();
   const set: Updateable<WebhookEndpointsTable> = { updated_at: now };
   if (patch.url !== undefined) set.url = patch.url;
   if (patch.description !== undefined) set.description = patch.description;
@@ -135,8 +137,12 @@ export async function updateEndpoint(
       .where('tenant_id', '=', tenantId)
       .returningAll()
       .executeTakeFirstOrThrow();
-    // Re-enabled: deliveries that waited resume now.
-    if (patch.enabled === true && current.enabled !== 1) await signalOutbox(trx);
+    // Disabled: its deliveries wait (held). Re-enabled: those that waited go out now, oldest first.
+    if (patch.enabled === false && current.enabled === 1) await holdPendingDeliveries(trx, id, now);
+    if (patch.enabled === true && current.enabled !== 1) {
+      await releaseHeldDeliveries(trx, now, id);
+      await signalOutbox(trx);
+    }
     return updated;
   });
   return row;
@@ -156,7 +162,7 @@ export async function rotateSecret(
   return deps.db.transaction().execute(async (trx) => {
     const current = await getEndpoint(trx, tenantId, id);
     const secret = generateWebhookSecret();
-    const now = Date.now();
+    const now = clockNow();
     const endpoint = await trx
       .updateTable('webhook_endpoints')
       .set({
@@ -177,7 +183,7 @@ export async function sendTestEvent(db: Kysely<Database>, tenantId: string, id: 
   return db.transaction().execute(async (trx) => {
     const endpoint = await getEndpoint(trx, tenantId, id);
     if (endpoint.enabled !== 1) throw httpError(409, 'endpoint_disabled', 'enable the endpoint before sending a test event');
-    const now = new Date().toISOString();
+    const now = nowIso();
     const { eventId, deliveryIds } = await enqueueEvent(trx, {
       tenantId,
       sessionId: null,
@@ -189,7 +195,9 @@ export async function sendTestEvent(db: Kysely<Database>, tenantId: string, id: 
         mediaId: null,
       },
     });
-    return { eventId, deliveryId: deliveryIds[0]! };
+    const [deliveryId] = deliveryIds;
+    if (deliveryId === undefined) throw new Error(`test event ${eventId}: no delivery enqueued for endpoint ${id}`);
+    return { eventId, deliveryId };
   });
 }
 
@@ -212,7 +220,7 @@ export function deliveryJson(d: WebhookDeliveryRow & { event_type: string }, att
     eventId: d.event_id,
     eventType: d.event_type,
     status: d.status,
-    attemptCount: Number(d.attempts),
+    attemptCount: d.attempts,
     nextAttemptAt: d.status === 'pending' ? d.next_attempt_at : null,
     deliveredAt: d.delivered_at,
     lastStatusCode: d.last_status_code,
@@ -271,7 +279,9 @@ export async function listDeliveries(
 export async function getDelivery(db: Kysely<Database>, tenantId: string, id: string) {
   const row = await deliveriesQuery(db, tenantId).where('d.id', '=', id).executeTakeFirst();
   if (!row) throw httpError(404, 'delivery_not_found', 'delivery not found');
-  return (await withAttempts(db, [row]))[0]!;
+  const [delivery] = await withAttempts(db, [row]);
+  if (!delivery) throw new Error(`delivery ${id}: attempts not joined`);
+  return delivery;
 }
 
 /** A new delivery of the same event (same envelope id / webhook-id) to the same endpoint, due now. */
@@ -281,7 +291,7 @@ export async function redeliver(db: Kysely<Database>, tenantId: string, delivery
     if (!d) throw httpError(404, 'delivery_not_found', 'delivery not found');
     const endpoint = await getEndpoint(trx, tenantId, d.endpoint_id);
     if (endpoint.enabled !== 1) throw httpError(409, 'endpoint_disabled', 'enable the endpoint before redelivering');
-    const now = new Date().toISOString();
+    const now = nowIso();
     const id = newId('dlv');
     await trx
       .insertInto('webhook_deliveries')

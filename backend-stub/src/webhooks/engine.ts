@@ -3,13 +3,14 @@
  * delivery worker and the retention job start when the app is ready and stop before it closes.
  */
 import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import '../app-types.js';
-import { MediaStore } from '../media/store.js';
 import { purgeExpired } from './retention.js';
 import { SecretBox } from './secret-box.js';
 import { loadWebhookSettings, type WebhookSettings, type WebhookSettingsInput } from './settings.js';
 import type { Resolver } from './ssrf.js';
 import { DeliveryWorker } from './worker.js';
+import { syncPlugin } from '../sync-plugin.js';
 
 export interface WebhookEngine {
   settings: WebhookSettings;
@@ -32,11 +33,10 @@ export type WebhookEngineOptions = WebhookSettingsInput & {
   resolver?: Resolver;
 };
 
-export function installWebhookEngine(app: FastifyInstance, opts: WebhookEngineOptions = {}): void {
+function installWebhookEngine(app: FastifyInstance, opts: WebhookEngineOptions): void {
   const { resolver, ...input } = opts;
   const settings = loadWebhookSettings(process.env, app.relayConfig.demo, input);
   const secrets = new SecretBox(app.relayConfig.secret);
-  const store = new MediaStore(app.relayConfig.mediaDir);
   const worker = settings.worker
     ? new DeliveryWorker({ db: app.db, config: app.relayConfig, settings, secrets, log: app.log, resolver })
     : null;
@@ -45,31 +45,42 @@ export function installWebhookEngine(app: FastifyInstance, opts: WebhookEngineOp
     secrets,
     worker,
     resolver,
-    purge: (now) => purgeExpired(app.db, store, settings.retentionMs, now),
+    purge: (now) => purgeExpired(app.db, app.mediaStore, settings.retentionMs, now),
   };
   app.decorate('webhooks', engine);
 
   let retentionTimer: NodeJS.Timeout | null = null;
-  app.addHook('onReady', async () => {
-    if (!worker) return;
-    worker.start();
-    app.log.info(
-      { workerId: worker.id, targets: settings.targets, retryScheduleMs: settings.retry.scheduleMs, timeoutMs: settings.timeoutMs },
-      'webhook delivery worker started',
-    );
-    const runRetention = () => {
-      engine.purge().then(
-        (r) => {
-          if (r.events || r.media) app.log.info(r, 'retention: purged expired events and media');
-        },
-        (err) => app.log.error({ err }, 'retention job failed'),
+  app.addHook('onReady', (done) => {
+    if (worker) {
+      worker.start();
+      app.log.info(
+        { workerId: worker.id, targets: settings.targets, retryScheduleMs: settings.retry.scheduleMs, timeoutMs: settings.timeoutMs },
+        'webhook delivery worker started',
       );
-    };
-    retentionTimer = setInterval(runRetention, settings.retentionIntervalMs);
-    retentionTimer.unref();
+      const runRetention = () => {
+        engine.purge().then(
+          (r) => {
+            if (r.events || r.media || r.heldExpired) app.log.info(r, 'retention: purged expired events and media');
+          },
+          (err: unknown) => {
+            app.log.error({ err }, 'retention job failed');
+          },
+        );
+      };
+      retentionTimer = setInterval(runRetention, settings.retentionIntervalMs);
+      retentionTimer.unref();
+    }
+    done();
   });
   app.addHook('preClose', async () => {
     if (retentionTimer) clearInterval(retentionTimer);
     await worker?.stop();
   });
 }
+
+/** `app.webhooks`; the worker and retention job run between ready and close. */
+export const webhookEnginePlugin = fp<WebhookEngineOptions>(syncPlugin(installWebhookEngine), {
+  name: 'webhook-engine',
+  fastify: '5.x',
+  dependencies: ['database', 'media-store'],
+});

@@ -1,13 +1,16 @@
 import type { WebhookEventRow } from './tables.js';
 import { MEDIA_EVENT_TYPES } from './catalog.js';
 
-/** The JSON body of every delivery and of every replayed event (DESIGN.md "Webhooks"). */
-export interface Envelope {
+/**
+ * The JSON body of every delivery and of every replayed event (DESIGN.md "Webhooks"). A type alias,
+ * not an interface, so it fits the `{ type: 'object' }` items of the replay route's response schema.
+ */
+export type Envelope = {
   id: string;
   event_type: string;
   meta: { version: 1; sent_at: string };
   data: Record<string, unknown>;
-}
+};
 
 /**
  * Builds the envelope of a stored event at send (or replay) time: `sent_at` is now and

@@ -12,7 +12,9 @@ const seen: { host?: string; body: string; path?: string }[] = [];
 before(async () => {
   server = http.createServer((req, res) => {
     let body = '';
-    req.on('data', (c) => (body += c));
+    req.on('data', (c: Buffer | string) => {
+      body += c.toString();
+    });
     req.on('end', () => {
       seen.push({ host: req.headers.host, body, path: req.url });
       if (req.url === '/ok') res.writeHead(202).end('accepted');
@@ -65,7 +67,11 @@ test('connection refused is an error, not a throw', async () => {
   const closed = http.createServer();
   await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
   const p = (closed.address() as AddressInfo).port;
-  await new Promise<void>((r) => closed.close(() => r()));
+  await new Promise<void>((r) => {
+    closed.close(() => {
+      r();
+    });
+  });
   const r = await postWebhook(target('/x', p), {}, '{}', 1000);
   assert.equal(r.statusCode, null);
   assert.match(r.error!, /^ECONNREFUSED/);

@@ -45,8 +45,9 @@ export class AgentPool {
       const n = this.socketsPerAgent;
       const opts = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: n, maxFreeSockets: n, timeout: 30_000 };
       agent = target.url.protocol === 'https:' ? new https.Agent(opts) : new http.Agent(opts);
-      if (this.#agents.size >= this.maxAgents) {
-        const [oldestKey, oldest] = this.#agents.entries().next().value!;
+      const oldestEntry = this.#agents.entries().next();
+      if (this.#agents.size >= this.maxAgents && !oldestEntry.done) {
+        const [oldestKey, oldest] = oldestEntry.value;
         this.#agents.delete(oldestKey);
         oldest.destroy();
       }
@@ -102,17 +103,18 @@ export function postWebhook(
         },
       },
       (res) => {
-        onHeaders = () => done();
+        onHeaders = () => { done(); };
         const chunks: Buffer[] = [];
         let size = 0;
         const retryAfterHeader = res.headers['retry-after'];
-        const done = () =>
+        const done = () => {
           finish({
             statusCode: res.statusCode ?? null,
             error: null,
             responseExcerpt: Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8'),
             retryAfter: typeof retryAfterHeader === 'string' ? retryAfterHeader : null,
           });
+        };
         res.on('data', (c: Buffer) => {
           if (size < RESPONSE_EXCERPT_BYTES) chunks.push(c);
           size += c.length;

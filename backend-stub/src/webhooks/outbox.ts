@@ -6,10 +6,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { PostgresAdapter, sql, type Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Selectable } from 'kysely';
+import { hotQuery } from '../db/hot-sql.js';
 import type { Database } from '../db/schema.js';
 import type { CatalogEvent } from './catalog.js';
 import { endpointWants } from './catalog.js';
+import { nowIso } from '../clock.js';
 
 export const NOTIFY_CHANNEL_PREFIX = 'eye_webhooks';
 
@@ -17,32 +19,59 @@ export const NOTIFY_CHANNEL_PREFIX = 'eye_webhooks';
 export const outboxSignal = new EventEmitter();
 outboxSignal.setMaxListeners(100);
 
+let lastIdMs = 0;
+let idSeq = 0;
+
+/**
+ * `<prefix>_` + 32 hex digits: 12 of milliseconds, 4 of a sequence within the millisecond, 16
+ * random. Ids made by one process sort in creation order (the clock going back cannot reorder
+ * them), so deliveries created in the same millisecond are still claimed in order.
+ */
 export function newId(prefix: string): string {
-  return `${prefix}_${randomBytes(16).toString('hex')}`;
+  const now = Date.now();
+  if (now > lastIdMs) {
+    lastIdMs = now;
+    idSeq = 0;
+  } else if (++idSeq > 0xffff) {
+    lastIdMs++;
+    idSeq = 0;
+  }
+  return `${prefix}_${lastIdMs.toString(16).padStart(12, '0')}${idSeq.toString(16).padStart(4, '0')}${randomBytes(8).toString('hex')}`;
 }
 
 export function isPostgres(db: Kysely<Database>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
+/**
+ * Transactions that have sent their NOTIFY: PostgreSQL delivers one notification per channel and
+ * payload per transaction anyway, so a second pg_notify would only cost a round trip (a shared
+ * ingest transaction enqueues many events).
+ */
+const notified = new WeakSet<Kysely<Database>>();
+
 /** Wake workers once `trx` commits: NOTIFY on PostgreSQL (sent at commit), soon in-process. */
 export async function signalOutbox(trx: Kysely<Database>): Promise<void> {
-  if (isPostgres(trx)) {
+  if (isPostgres(trx) && !(trx.isTransaction && notified.has(trx))) {
     await sql`select pg_notify(${NOTIFY_CHANNEL_PREFIX} || '_' || current_schema(), '')`.execute(trx);
+    if (trx.isTransaction) notified.add(trx);
   }
   // SQLite: the worker's next query waits for this transaction's single connection, so it sees
   // the rows; PostgreSQL: a wake before commit finds nothing and the NOTIFY wakes it again.
   setImmediate(() => outboxSignal.emit('enqueued'));
 }
 
-/** A delivery row due now. `redeliveryOf`: the delivery a manual redelivery repeats. */
-export function pendingDelivery(d: { id: string; tenantId: string; eventId: string; endpointId: string; now: string; redeliveryOf?: string }) {
+/**
+ * A new delivery row, due now (`held` instead while its endpoint is disabled: it then goes out,
+ * in order, when the endpoint is enabled). `redeliveryOf`: the delivery a manual redelivery repeats.
+ */
+export function pendingDelivery(d: { id: string; tenantId: string; eventId: string; endpointId: string; now: string; redeliveryOf?: string; held?: boolean }) {
   return {
     id: d.id,
     tenant_id: d.tenantId,
     event_id: d.eventId,
     endpoint_id: d.endpointId,
-    status: 'pending' as const,
+    status: d.held ? ('held' as const) : ('pending' as const),
     attempts: 0,
     next_attempt_at: d.now,
     lease_owner: null,
@@ -55,6 +84,34 @@ export function pendingDelivery(d: { id: string; tenantId: string; eventId: stri
   };
 }
 
+type EndpointChoice = Pick<Selectable<Database['webhook_endpoints']>, 'id' | 'event_types' | 'enabled'>;
+
+/**
+ * The tenant's endpoints, read once per transaction: every event a transaction enqueues commits
+ * together, so one read serves them all (a flag with incidents, a shared ingest transaction).
+ * Transactions that change endpoints enqueue only to a named endpoint, which is always read.
+ */
+const endpointsByTransaction = new WeakMap<Kysely<Database>, Map<string, Promise<EndpointChoice[]>>>();
+
+function endpointsOf(trx: Kysely<Database>, tenantId: string, onlyEndpointId?: string): Promise<EndpointChoice[]> {
+  const read = () => {
+    let q = trx.selectFrom('webhook_endpoints').select(['id', 'event_types', 'enabled']).where('tenant_id', '=', tenantId);
+    if (onlyEndpointId) q = q.where('id', '=', onlyEndpointId);
+    return q.execute();
+  };
+  if (onlyEndpointId || !trx.isTransaction) return read();
+  let byTenant = endpointsByTransaction.get(trx);
+  if (!byTenant) endpointsByTransaction.set(trx, (byTenant = new Map<string, Promise<EndpointChoice[]>>()));
+  let endpoints = byTenant.get(tenantId);
+  if (!endpoints) {
+    endpoints = read();
+    byTenant.set(tenantId, endpoints);
+    // A failed read is not kept (the caller's transaction fails anyway).
+    endpoints.catch(() => byTenant.delete(tenantId));
+  }
+  return endpoints;
+}
+
 export interface EnqueueInput {
   tenantId: string;
   sessionId: string | null;
@@ -63,37 +120,29 @@ export interface EnqueueInput {
   onlyEndpointId?: string;
 }
 
-/** Stores the event (kept for replay) and one pending delivery per enabled endpoint that wants it. */
-export async function enqueueEvent(trx: Kysely<Database>, input: EnqueueInput): Promise<{ eventId: string; deliveryIds: string[] }> {
-  const now = new Date().toISOString();
-  const eventId = newId('evt');
-  await trx
-    .insertInto('webhook_events')
-    .values({
-      id: eventId,
-      tenant_id: input.tenantId,
-      session_id: input.sessionId,
-      event_type: input.event.eventType,
-      occurred_at: input.event.occurredAt,
-      data: JSON.stringify(input.event.data),
-      media_id: input.event.mediaId,
-      created_at: now,
-    })
-    .execute();
+const INSERT_EVENT = 'insert into webhook_events (id, tenant_id, session_id, event_type, occurred_at, data, media_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)';
 
-  let q = trx.selectFrom('webhook_endpoints').select(['id', 'event_types']).where('tenant_id', '=', input.tenantId).where('enabled', '=', 1);
-  if (input.onlyEndpointId) q = q.where('id', '=', input.onlyEndpointId);
-  const endpoints = await q.execute();
+/**
+ * Stores the event (kept for replay) and one delivery per endpoint that wants it: pending for
+ * enabled endpoints, held for disabled ones (docs/WEBHOOKS.md: deliveries wait while disabled).
+ */
+export async function enqueueEvent(trx: Kysely<Database>, input: EnqueueInput): Promise<{ eventId: string; deliveryIds: string[] }> {
+  const now = nowIso();
+  const eventId = newId('evt');
+  await hotQuery(trx, INSERT_EVENT, [eventId, input.tenantId, input.sessionId, input.event.eventType, input.event.occurredAt, JSON.stringify(input.event.data), input.event.mediaId, now]);
+
+  const endpoints = await endpointsOf(trx, input.tenantId, input.onlyEndpointId);
   const targets = endpoints.filter(
     (e) => input.onlyEndpointId !== undefined || endpointWants(e.event_types ? (JSON.parse(e.event_types) as string[]) : null, input.event.eventType),
   );
-  const deliveryIds = targets.map(() => newId('dlv'));
+  const planned = targets.map((endpoint) => ({ endpoint, deliveryId: newId('dlv') }));
+  const deliveryIds = planned.map((d) => d.deliveryId);
   if (targets.length > 0) {
     await trx
       .insertInto('webhook_deliveries')
-      .values(targets.map((e, i) => pendingDelivery({ id: deliveryIds[i]!, tenantId: input.tenantId, eventId, endpointId: e.id, now })))
+      .values(planned.map(({ endpoint: e, deliveryId }) => pendingDelivery({ id: deliveryId, tenantId: input.tenantId, eventId, endpointId: e.id, now, held: e.enabled !== 1 })))
       .execute();
-    await signalOutbox(trx);
+    if (targets.some((e) => e.enabled === 1)) await signalOutbox(trx);
   }
   return { eventId, deliveryIds };
 }

@@ -47,7 +47,7 @@ for (const engine of ENGINES) {
       const attempts = new Map((await relay.db.selectFrom('webhook_attempts').selectAll().execute()).map((r) => [r.delivery_id, r]));
       const row = (x: typeof a) => rows.get(x!.id)!;
       assert.deepEqual([row(a).status, row(a).delivered_at, row(a).lease_owner, row(a).last_status_code, row(a).last_error], ['delivered', at.toISOString(), null, 200, null]);
-      assert.equal(row(b).status, 'pending');
+      assert.equal(row(b).status, 'held', "retry scheduled, then held: d's 410 disabled their endpoint");
       assert.equal(row(b).next_attempt_at, new Date(at.getTime() + 60_000).toISOString());
       assert.equal(row(b).last_error, 'HTTP 500');
       assert.equal(row(b).delivered_at, null);

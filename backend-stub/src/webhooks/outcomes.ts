@@ -7,6 +7,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { PostResult } from './http-post.js';
+import { holdPendingDeliveries } from './hold.js';
 import { isSuccess, type NextStep } from './schedule.js';
 
 /** What one attempt came to. */
@@ -42,6 +43,8 @@ export async function recordOutcomes(trx: Kysely<Database>, workerId: string, ou
       .where('id', '=', o.endpointId)
       .where('enabled', '=', 1)
       .execute();
+    // Its other deliveries wait until it is enabled again.
+    await holdPendingDeliveries(trx, o.endpointId, at);
   }
 }
 

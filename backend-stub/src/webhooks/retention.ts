@@ -2,23 +2,37 @@
  * Retention: events stay replayable for `retentionMs` (72 h) after their session ended. Past
  * that, the job deletes the session's outgoing events (their deliveries and attempt logs go with
  * them) and its media files and rows. Test events (no session) are purged the same time after
- * they were created. Idempotent, so several relay processes may run it.
+ * they were created. Deliveries held for a disabled endpoint (webhooks/hold.ts) longer than the
+ * window give up: they become undelivered (still listed, redeliverable while their event exists).
+ * Idempotent, so several relay processes may run it.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import type { MediaStore } from '../media/store.js';
+import { now as clockNow } from '../clock.js';
 
 export interface PurgeResult {
   sessions: number;
   events: number;
   media: number;
+  /** Held deliveries that waited longer than the window and were marked undelivered. */
+  heldExpired: number;
 }
+
+export const HELD_EXPIRED_ERROR = 'held longer than the retention window while the endpoint was disabled';
 
 const CHUNK = 200;
 
-export async function purgeExpired(db: Kysely<Database>, store: MediaStore, retentionMs: number, now = Date.now()): Promise<PurgeResult> {
+export async function purgeExpired(db: Kysely<Database>, store: MediaStore, retentionMs: number, now = clockNow()): Promise<PurgeResult> {
   const cutoff = new Date(now - retentionMs).toISOString();
-  const result: PurgeResult = { sessions: 0, events: 0, media: 0 };
+  const result: PurgeResult = { sessions: 0, events: 0, media: 0, heldExpired: 0 };
+  const held = await db
+    .updateTable('webhook_deliveries')
+    .set({ status: 'undelivered', last_error: HELD_EXPIRED_ERROR, updated_at: new Date(now).toISOString() })
+    .where('status', '=', 'held')
+    .where('created_at', '<', cutoff)
+    .executeTakeFirst();
+  result.heldExpired = Number(held.numUpdatedRows);
   for (;;) {
     // Ended sessions past the window that still hold events or media.
     const sessions = await db

@@ -8,6 +8,7 @@
 
 /** Default: 30 s, 5 min, 30 min (DESIGN.md). */
 export const DEFAULT_RETRY_SCHEDULE_MS: readonly number[] = [30_000, 5 * 60_000, 30 * 60_000];
+import { now as clockNow } from '../clock.js';
 export const DEFAULT_JITTER = 0.1;
 export const DEFAULT_MAX_RETRY_AFTER_MS = 24 * 60 * 60_000;
 
@@ -29,7 +30,7 @@ export function isSuccess(statusCode: number | null): boolean {
 }
 
 /** Parse `Retry-After` (delta-seconds or HTTP-date) into ms from `now`; null when absent/invalid. */
-export function parseRetryAfter(value: string | null | undefined, now: number = Date.now()): number | null {
+export function parseRetryAfter(value: string | null | undefined, now: number = clockNow()): number | null {
   if (!value) return null;
   const v = value.trim();
   if (/^\d+$/.test(v)) return Number(v) * 1000;
@@ -49,14 +50,15 @@ export function nextStepAfterFailure(
   statusCode: number | null,
   retryAfter: string | null,
   policy: RetryPolicy,
-  now: number = Date.now(),
+  now: number = clockNow(),
   random: () => number = Math.random,
 ): NextStep {
   if (statusCode === 410) return { kind: 'disable_endpoint' };
   if (attempt > policy.scheduleMs.length) return { kind: 'give_up' };
   const fromHeader = parseRetryAfter(retryAfter, now);
   if (fromHeader !== null) return { kind: 'retry', delayMs: Math.min(fromHeader, policy.maxRetryAfterMs) };
-  const base = policy.scheduleMs[attempt - 1]!;
+  const base = policy.scheduleMs[attempt - 1];
+  if (base === undefined) return { kind: 'give_up' };
   const factor = 1 + policy.jitter * (2 * random() - 1);
   return { kind: 'retry', delayMs: Math.max(0, Math.round(base * factor)) };
 }

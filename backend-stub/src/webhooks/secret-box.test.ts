@@ -13,7 +13,7 @@ test('seal / open round-trips; ciphertexts differ; tampering or another relay se
   assert.equal(box.open(b), secret);
   const parts = a.split('.');
   const ct = Buffer.from(parts[3]!, 'base64url');
-  ct[0] ^= 1;
+  ct.writeUInt8(ct.readUInt8(0) ^ 1, 0);
   assert.throws(() => box.open([parts[0], parts[1], parts[2], ct.toString('base64url')].join('.')));
   assert.throws(() => new SecretBox('another-relay-secret-0123456789abcdef').open(a));
   assert.throws(() => box.open('plain'));

@@ -8,10 +8,14 @@
  *   `webhook-signature: v1,<base64 HMAC-SHA256(key, id + "." + ts + "." + body)>`
  *   with key = the base64-decoded part after `whsec_`.
  *
- * During a secret rotation both families carry one signature per live secret, newest first,
- * space-separated (`v1,AAA v1,BBB` / `sha256=aaa sha256=bbb`): a receiver accepts if any matches.
+ * During a secret rotation only `webhook-signature` carries one signature per live secret, newest
+ * first, space-separated (`v1,AAA v1,BBB`; Standard Webhooks receivers accept if any matches).
+ * `X-Eye-Signature` always carries exactly one `sha256=<hex>`, made with the newest secret: the
+ * classic receiver recipe compares the whole header in constant time, so a second value would make
+ * every delivery fail it for the whole grace window.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import { now as clockNow } from '../clock.js';
 
 export const SECRET_PREFIX = 'whsec_';
 
@@ -58,11 +62,12 @@ export interface SignInput {
 
 /** The signature headers for one attempt. */
 export function signatureHeaders({ msgId, body, secrets, timestamp }: SignInput): Record<string, string> {
-  if (secrets.length === 0) throw new Error('signatureHeaders: no secret');
-  const ts = timestamp ?? Math.floor(Date.now() / 1000);
+  const [newest] = secrets;
+  if (newest === undefined) throw new Error('signatureHeaders: no secret');
+  const ts = timestamp ?? Math.floor(clockNow() / 1000);
   return {
     'x-eye-timestamp': String(ts),
-    'x-eye-signature': secrets.map((s) => classicSignature(s, ts, body)).join(' '),
+    'x-eye-signature': classicSignature(newest, ts, body),
     'webhook-id': msgId,
     'webhook-timestamp': String(ts),
     'webhook-signature': secrets.map((s) => standardSignature(s, msgId, ts, body)).join(' '),

@@ -4,7 +4,10 @@ import { classifyAddress, isAddressAllowed, resolveWebhookTarget, STRICT_POLICY,
 import { ENGINES } from '../testing/engines.js';
 import { startTestRelay, type TestRelay } from '../testing/harness.js';
 import { startReceiver, type Receiver } from '../testing/receiver.js';
-import { api, FAST_WEBHOOKS, waitUntil } from '../testing/webhook-fixtures.js';
+import type { ApiBody, ApiError } from '../testing/client.js';
+import { api, FAST_WEBHOOKS, waitUntil, type Delivery, type TestSent } from '../testing/webhook-fixtures.js';
+
+type Registered = ApiBody<'/v1/webhooks/endpoints', 'post', 201>;
 
 test('address classes: loopback, private ranges, mapped and ULA addresses, public', () => {
   const cases: [string, string][] = [
@@ -44,10 +47,10 @@ test('address classes: loopback, private ranges, mapped and ULA addresses, publi
 });
 
 test('resolution: every answer must be allowed; http refused unless allowed; literal IPs need no DNS', async () => {
-  const fake = (answers: Record<string, string[]>): Resolver => async (h) => {
+  const fake = (answers: Record<string, string[]>): Resolver => (h) => {
     const a = answers[h];
-    if (!a) throw new Error('ENOTFOUND');
-    return a.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+    if (!a) return Promise.reject(new Error('ENOTFOUND'));
+    return Promise.resolve(a.map((address) => ({ address, family: address.includes(':') ? 6 : 4 })));
   };
   const dns = fake({ 'ok.example': ['93.184.216.34'], 'mixed.example': ['93.184.216.34', '10.0.0.5'], 'meta.example': ['169.254.169.254'] });
   const ok = await resolveWebhookTarget('https://ok.example/hook', STRICT_POLICY, dns);
@@ -76,10 +79,10 @@ for (const engine of ENGINES) {
     let rx: Receiver;
     // A name whose DNS answer changes after registration (rebinding): public first, then loopback.
     let rebound = false;
-    const resolver: Resolver = async (host) => {
-      if (host === 'rebind.example') return [{ address: rebound ? '127.0.0.1' : '93.184.216.34', family: 4 }];
-      if (host === 'localhost') return [{ address: '127.0.0.1', family: 4 }];
-      throw new Error('ENOTFOUND');
+    const resolver: Resolver = (host) => {
+      if (host === 'rebind.example') return Promise.resolve([{ address: rebound ? '127.0.0.1' : '93.184.216.34', family: 4 }]);
+      if (host === 'localhost') return Promise.resolve([{ address: '127.0.0.1', family: 4 }]);
+      return Promise.reject(new Error('ENOTFOUND'));
     };
     before(async () => {
       strict = await startTestRelay({ engine, webhooks: { ...FAST_WEBHOOKS, targets: { allowHttp: false, allowLoopback: false, allowPrivate: false }, resolver } });
@@ -87,9 +90,10 @@ for (const engine of ENGINES) {
       rx = await startReceiver();
     });
     after(async () => {
-      await strict?.close();
-      await loose?.close();
-      await rx?.close();
+      // Any of them may be missing when `before` failed.
+      await (strict as TestRelay | undefined)?.close();
+      await (loose as TestRelay | undefined)?.close();
+      await (rx as Receiver | undefined)?.close();
     });
 
     test('registration refuses http, loopback, private and metadata addresses with a 400', async () => {
@@ -103,7 +107,7 @@ for (const engine of ENGINES) {
         ['https://[::ffff:192.168.0.1]/hook', 'unsafe_url'],
         ['nonsense', 'invalid_url'],
       ] as const) {
-        const r = await api(strict, 'POST', '/v1/webhooks/endpoints', { url });
+        const r = await api<ApiError>(strict, 'POST', '/v1/webhooks/endpoints', { url });
         assert.equal(r.status, 400, url);
         assert.equal(r.body.error, code, url);
         assert.equal(typeof r.body.message, 'string');
@@ -113,34 +117,34 @@ for (const engine of ENGINES) {
       // The operator's loopback allowance does not extend to private ranges.
       assert.equal((await api(loose, 'POST', '/v1/webhooks/endpoints', { url: 'http://10.0.0.7/hook' })).status, 400);
       assert.equal((await api(loose, 'POST', '/v1/webhooks/endpoints', { url: `${rx.url}/ok` })).status, 201);
-      assert.equal((await api(loose, 'POST', '/v1/webhooks/endpoints', { url: `${rx.url}/x`, eventTypes: ['nope.event'] })).body.error, 'unknown_event_type');
+      assert.equal((await api<ApiError>(loose, 'POST', '/v1/webhooks/endpoints', { url: `${rx.url}/x`, eventTypes: ['nope.event'] })).body.error, 'unknown_event_type');
     });
 
     test('checked again at send time: a name that now resolves to loopback is refused and never contacted', async () => {
       rebound = false;
-      const reg = await api(strict, 'POST', '/v1/webhooks/endpoints', { url: `https://rebind.example:${rx.port}/rebind` });
+      const reg = await api<Registered>(strict, 'POST', '/v1/webhooks/endpoints', { url: `https://rebind.example:${rx.port}/rebind` });
       assert.equal(reg.status, 201);
       rebound = true;
       const before = rx.requests.length;
-      const t = await api(strict, 'POST', `/v1/webhooks/endpoints/${reg.body.id}/test`);
+      const t = await api<TestSent>(strict, 'POST', `/v1/webhooks/endpoints/${reg.body.id}/test`);
       const d = await waitUntil('refused attempt', async () => {
-        const r = await api(strict, 'GET', `/v1/webhooks/deliveries/${t.body.deliveryId}`);
-        return r.body.attempts?.[0]?.finishedAt && r.body;
+        const r = await api<Delivery>(strict, 'GET', `/v1/webhooks/deliveries/${t.body.deliveryId}`);
+        return r.body.attempts[0]?.finishedAt ? r.body : null;
       });
-      assert.match(d.attempts[0].error, /^refused: rebind\.example resolves to 127\.0\.0\.1 \(loopback\)/);
-      assert.equal(d.attempts[0].statusCode, null);
+      assert.match(d.attempts[0]!.error!, /^refused: rebind\.example resolves to 127\.0\.0\.1 \(loopback\)/);
+      assert.equal(d.attempts[0]!.statusCode, null);
       assert.equal(rx.requests.length, before, 'receiver never contacted');
     });
 
     test('redirects are not followed (3xx is a failed attempt)', async () => {
-      const reg = await api(loose, 'POST', '/v1/webhooks/endpoints', { url: `${rx.url}/redirect` });
+      const reg = await api<Registered>(loose, 'POST', '/v1/webhooks/endpoints', { url: `${rx.url}/redirect` });
       rx.setResponder((req) => (req.path === '/redirect' ? { status: 302, headers: { location: `${rx.url}/elsewhere` } } : { status: 200 }));
-      const t = await api(loose, 'POST', `/v1/webhooks/endpoints/${reg.body.id}/test`);
+      const t = await api<TestSent>(loose, 'POST', `/v1/webhooks/endpoints/${reg.body.id}/test`);
       const d = await waitUntil('first attempt', async () => {
-        const r = await api(loose, 'GET', `/v1/webhooks/deliveries/${t.body.deliveryId}`);
-        return r.body.attempts?.[0]?.finishedAt && r.body;
+        const r = await api<Delivery>(loose, 'GET', `/v1/webhooks/deliveries/${t.body.deliveryId}`);
+        return r.body.attempts[0]?.finishedAt ? r.body : null;
       });
-      assert.equal(d.attempts[0].statusCode, 302);
+      assert.equal(d.attempts[0]!.statusCode, 302);
       assert.equal(rx.requests.filter((r) => r.path === '/elsewhere').length, 0);
       rx.setResponder(() => ({ status: 200 }));
     });

@@ -65,11 +65,12 @@ for (const [net, prefix] of [
 function embeddedIPv4(address: string): string | null {
   const lower = address.toLowerCase();
   const m = /^(?:::ffff:|::ffff:0:|64:ff9b::|::)(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
-  if (m) return m[1]!;
-  const hex = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
-  if (hex) {
-    const hi = parseInt(hex[1]!, 16);
-    const lo = parseInt(hex[2]!, 16);
+  const dotted = m?.[1];
+  if (dotted !== undefined) return dotted;
+  const [, hiText, loText] = /^(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower) ?? [];
+  if (hiText !== undefined && loText !== undefined) {
+    const hi = parseInt(hiText, 16);
+    const lo = parseInt(loText, 16);
     return `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
   }
   return null;
@@ -166,13 +167,14 @@ export async function resolveWebhookTarget(
       );
     }
   }
-  const first = answers[0]!;
+  const [first] = answers;
+  if (!first) throw new UnsafeTargetError(`cannot resolve ${host}`, 'unresolvable');
   return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
 }
 
 /** A `lookup` for http.request that ignores DNS and answers with the already-checked address. */
 export function pinnedLookup(address: string, family: 4 | 6): LookupFunction {
-  return ((_hostname: string, options: { all?: boolean } | number | undefined, callback: (...args: unknown[]) => void) => {
+  return ((_hostname: string, options: { all?: boolean } | number | null | undefined, callback: (...args: unknown[]) => void) => {
     const cb = typeof options === 'function' ? (options as (...args: unknown[]) => void) : callback;
     const all = typeof options === 'object' && options !== null && options.all === true;
     if (all) cb(null, [{ address, family }]);

@@ -1,7 +1,9 @@
 /** Table types of the webhook engine (migration 0002_webhooks); listed in db/schema.ts `Database`. */
 import type { ColumnType, Selectable } from 'kysely';
 
-export type DeliveryStatus = 'pending' | 'delivered' | 'undelivered';
+/** `held`: waiting while its endpoint is disabled (webhooks/hold.ts); pending again when it is enabled. */
+export const DELIVERY_STATUSES = ['pending', 'held', 'delivered', 'undelivered'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export interface WebhookEndpointsTable {
   id: string;
@@ -69,28 +71,7 @@ export interface WebhookAttemptsTable {
   response_excerpt: string | null;
 }
 
-export type IncidentStatus = 'TRIGGERED' | 'RESOLVED' | 'DISMISSED' | 'REOPENED';
-export type IncidentSeverity = 'LOW' | 'MEDIUM' | 'HIGH';
-
-export interface IncidentsTable {
-  id: string;
-  tenant_id: string;
-  session_id: string;
-  exam_id: string;
-  /** Rule that opened it (incidents/rules.ts); open incidents are unique per session + rule. */
-  rule: string;
-  description: string;
-  status: IncidentStatus;
-  severity: IncidentSeverity;
-  start_time: string;
-  end_time: string | null;
-  resolution_notes: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
 export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
 export type WebhookEventRow = Selectable<WebhookEventsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
 export type WebhookAttemptRow = Selectable<WebhookAttemptsTable>;
-export type IncidentRow = Selectable<IncidentsTable>;

@@ -5,7 +5,7 @@ import type { Kysely, Migration } from 'kysely';
  * text, integer, double precision; timestamps ISO text; JSON text.
  */
 export const coreMigration: Migration = {
-  async up(db: Kysely<any>): Promise<void> {
+  async up(db: Kysely<unknown>): Promise<void> {
     await db.schema
       .createTable('tenants')
       .addColumn('id', 'text', (c) => c.primaryKey())
@@ -94,7 +94,7 @@ export const coreMigration: Migration = {
     await db.schema.createIndex('flags_session_type_idx').on('flags').columns(['session_id', 'type']).execute();
   },
 
-  async down(db: Kysely<any>): Promise<void> {
+  async down(db: Kysely<unknown>): Promise<void> {
     for (const t of ['flags', 'media', 'sessions', 'exams', 'api_keys', 'tenants']) {
       await db.schema.dropTable(t).ifExists().execute();
     }

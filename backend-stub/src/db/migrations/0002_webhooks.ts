@@ -5,7 +5,7 @@ import { sql, type Kysely, type Migration } from 'kysely';
  * ISO timestamps as text, JSON as text).
  */
 export const webhooksMigration: Migration = {
-  async up(db: Kysely<any>): Promise<void> {
+  async up(db: Kysely<unknown>): Promise<void> {
     await db.schema
       .createTable('webhook_endpoints')
       .addColumn('id', 'text', (c) => c.primaryKey())
@@ -49,7 +49,7 @@ export const webhooksMigration: Migration = {
       .addColumn('tenant_id', 'text', (c) => c.notNull())
       .addColumn('event_id', 'text', (c) => c.notNull().references('webhook_events.id').onDelete('cascade'))
       .addColumn('endpoint_id', 'text', (c) => c.notNull().references('webhook_endpoints.id').onDelete('cascade'))
-      .addColumn('status', 'text', (c) => c.notNull()) // pending | delivered | undelivered
+      .addColumn('status', 'text', (c) => c.notNull()) // pending | held | delivered | undelivered (held: added later, no schema change)
       .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
       .addColumn('next_attempt_at', 'text', (c) => c.notNull())
       .addColumn('lease_owner', 'text') // claimed by; next_attempt_at is then the lease's end
@@ -116,7 +116,7 @@ export const webhooksMigration: Migration = {
       .execute();
   },
 
-  async down(db: Kysely<any>): Promise<void> {
+  async down(db: Kysely<unknown>): Promise<void> {
     for (const t of ['incidents', 'webhook_attempts', 'webhook_deliveries', 'webhook_events', 'webhook_endpoints']) {
       await db.schema.dropTable(t).ifExists().execute();
     }

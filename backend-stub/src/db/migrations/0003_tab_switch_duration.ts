@@ -7,12 +7,12 @@ import type { Kysely, Migration } from 'kysely';
  * `event_pending` = 1 while the flag's proctoring_event.tab_switch waits for that duration.
  */
 export const tabSwitchDurationMigration: Migration = {
-  async up(db: Kysely<any>): Promise<void> {
+  async up(db: Kysely<unknown>): Promise<void> {
     await db.schema.alterTable('flags').addColumn('away_ms', 'integer').execute();
     await db.schema.alterTable('flags').addColumn('event_pending', 'integer', (c) => c.notNull().defaultTo(0)).execute();
   },
 
-  async down(db: Kysely<any>): Promise<void> {
+  async down(db: Kysely<unknown>): Promise<void> {
     await db.schema.alterTable('flags').dropColumn('event_pending').execute();
     await db.schema.alterTable('flags').dropColumn('away_ms').execute();
   },

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict';
+import { readdir } from 'node:fs/promises';
+import { after, before, describe, it } from 'node:test';
+import { mediaStoreOf } from '../config.js';
+import { ENGINES } from '../testing/engines.js';
+import { startTestRelay, type TestRelay } from '../testing/harness.js';
+import { flagOf, postFlag, postFlagWithMedia } from '../testing/client.js';
+import { sampleJpeg, wavAudio } from '../testing/media-fixtures.js';
+import { signMediaUrl } from './signed-url.js';
+
+describe('EYE_MEDIA_STORE', () => {
+  it('auto is the database on PostgreSQL and the disk on SQLite; s3 and unknown values are refused', () => {
+    assert.equal(mediaStoreOf(undefined, 'postgres'), 'database');
+    assert.equal(mediaStoreOf('auto', 'sqlite'), 'disk');
+    assert.equal(mediaStoreOf('Database', 'sqlite'), 'database');
+    assert.equal(mediaStoreOf('disk', 'postgres'), 'disk');
+    assert.throws(() => mediaStoreOf('s3', 'postgres'), /not available/);
+    assert.throws(() => mediaStoreOf('nfs', 'postgres'), /auto, disk or database/);
+  });
+});
+
+// The database store on both engines (PostgreSQL uses it by default; SQLite may choose it).
+for (const engine of ENGINES) {
+  describe(`database media store [${engine}]`, () => {
+    let relay: TestRelay;
+    before(async () => {
+      relay = await startTestRelay({ engine, config: { mediaStore: 'database' } });
+    });
+    after(() => (relay as TestRelay | undefined)?.close()); // unset when `before` failed
+
+    it('keeps committed bytes in media_blobs (no file), serves them byte-identical, and 404s a damaged blob', async () => {
+      assert.equal(relay.app.mediaStore.kind, 'database');
+      const s = await relay.createSession();
+      const jpeg = sampleJpeg(3);
+      const wav = wavAudio();
+      const up = await postFlagWithMedia(relay, s, flagOf(s, 'FACE_ABSENCE', { details: { durationMs: 5000 } }), { bytes: jpeg });
+      const upWav = await postFlagWithMedia(relay, s, flagOf(s, 'SOUND_DETECTED'), { bytes: wav });
+      assert.equal(up.status, 201, JSON.stringify(up.body));
+      assert.equal(upWav.status, 201, JSON.stringify(upWav.body));
+      assert.deepEqual((await readdir(relay.mediaDir)).filter((f) => f !== '.tmp'), [], 'no file in the media dir');
+      assert.deepEqual(await readdir(`${relay.mediaDir}/.tmp`), [], 'temp uploads removed');
+      const rows = await relay.db.selectFrom('media').select(['id', 'storage_name']).where('session_id', '=', s.sessionId).execute();
+      assert.deepEqual((await relay.app.mediaStore.names()).sort(), rows.map((r) => r.storage_name).sort());
+
+      for (const [id, bytes] of [
+        [up.body.mediaId as string, jpeg],
+        [upWav.body.mediaId as string, wav],
+      ] as const) {
+        const res = await fetch(signMediaUrl(relay.config, id, 60));
+        assert.equal(res.status, 200);
+        assert.equal(Number(res.headers.get('content-length')), bytes.length);
+        assert.ok(Buffer.from(await res.arrayBuffer()).equals(bytes), 'byte-identical');
+      }
+
+      // A blob that no longer matches its row's SHA-256 is never served as the upload.
+      const name = rows.find((r) => r.id === up.body.mediaId)!.storage_name;
+      const damaged = Buffer.from(jpeg);
+      damaged.writeUInt8(damaged.readUInt8(damaged.length - 3) ^ 0xff, damaged.length - 3);
+      await relay.db.updateTable('media_blobs').set({ bytes: damaged }).where('storage_name', '=', name).execute();
+      const res = await fetch(signMediaUrl(relay.config, up.body.mediaId!, 60));
+      assert.equal(res.status, 404);
+      assert.equal(((await res.json()) as { error: string }).error, 'media_not_found');
+    });
+
+    it('a flag refused after the media was staged leaves no blob', async () => {
+      const s = await relay.createSession();
+      const before = (await relay.app.mediaStore.names()).length;
+      const first = flagOf(s, 'MULTIPLE_FACE', { details: { faceCount: 2 } });
+      assert.equal((await postFlag(relay, s, first)).status, 201);
+      // Same id, other content, now with a file: 409, and the staged bytes must not be kept.
+      const conflict = await postFlagWithMedia(relay, s, { ...first, description: 'changed' }, { bytes: sampleJpeg(1) });
+      assert.equal(conflict.status, 409, JSON.stringify(conflict.body));
+      assert.equal((await relay.app.mediaStore.names()).length, before);
+      assert.deepEqual(await readdir(`${relay.mediaDir}/.tmp`), []);
+    });
+  });
+}

@@ -1,0 +1,45 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { DbEngine } from '../db/connect.js';
+import { GroupCommit } from '../db/group-commit.js';
+import type { Database } from '../db/schema.js';
+import type { SharedTransactions } from './ingest.js';
+
+interface Unit {
+  sessionId: string;
+  body: (trx: Transaction<Database>) => Promise<unknown>;
+  result?: unknown;
+}
+
+/**
+ * Group commit for plain flags: flags that arrive together are stored in one transaction (one
+ * commit, one WAL append on SQLite) and each is answered only after that commit. A flag whose body
+ * fails (a 409, a lost connection) rolls the shared transaction back; then every flag of it runs
+ * again in its own transaction, so the others are stored and the failing one gets its own error.
+ * Bodies run one after another in session-id order, so parallel shared transactions (PostgreSQL)
+ * lock sessions in the same order and never deadlock each other.
+ */
+export function groupIngest(
+  db: Kysely<Database>,
+  engine: DbEngine,
+  opts: { maxBatch?: number; parallel?: number; log?: { warn(obj: object, msg: string): void } } = {},
+): SharedTransactions {
+  const group = new GroupCommit<Unit>(
+    (units) =>
+      db.transaction().execute(async (trx) => {
+        for (const u of units) u.result = await u.body(trx);
+      }),
+    {
+      maxBatch: opts.maxBatch ?? 64,
+      // SQLite has one connection; PostgreSQL overlaps a few transactions, leaving pool connections
+      // to the webhook worker and the other routes.
+      parallel: opts.parallel ?? (engine === 'postgres' ? 4 : 1),
+      onSharedFailure: (err, items) => opts.log?.warn({ err, items }, 'shared ingest transaction failed; storing its flags one by one'),
+      order: (a, b) => (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0),
+    },
+  );
+  return async <R>(sessionId: string, body: (trx: Transaction<Database>) => Promise<R>): Promise<R> => {
+    const unit: Unit = { sessionId, body };
+    await group.write(unit);
+    return unit.result as R;
+  };
+}

@@ -1,0 +1,87 @@
+import type { Kysely } from 'kysely';
+import { isFlagEvent } from '../../../src/events.js';
+import type { Database, FlagRow, SessionRow } from '../db/schema.js';
+import { evaluateRules } from '../incidents/rules.js';
+import { applyRuleHits } from '../incidents/service.js';
+import { carryEvidence, flagEvidence, scoreOfEvidence } from '../risk/score.js';
+import { flagCountAndRiskSettings } from '../risk/service.js';
+import { flagEvent, sessionEndedEvent, sessionStartedEvent } from '../webhooks/catalog.js';
+import { enqueueEvent } from '../webhooks/outbox.js';
+import { canTransition } from './status.js';
+import { closeOpenTabSwitches } from './tab-switch.js';
+import { eventsSummary } from './view.js';
+import { now as clockNow } from '../clock.js';
+
+/**
+ * Domain events the relay core raises inside the transaction that stored them
+ * (session started / ended, a stored flag). Rows are as stored, after the change.
+ */
+export type DomainEvent =
+  | { kind: 'session.started'; session: SessionRow }
+  | { kind: 'session.ended'; session: SessionRow; exitReason: string }
+  | { kind: 'flag'; session: SessionRow; flag: FlagRow };
+
+/**
+ * Writes outbox rows (events kept for replay + one delivery per subscribed endpoint), the risk
+ * score, incidents and their webhooks for `event`, using `trx`, so all of it commits or rolls back
+ * with the change itself. For a flag the caller holds the session row's lock (PostgreSQL
+ * `FOR UPDATE`; SQLite serialises writers), which keeps counts and incident de-duplication exact.
+ * Returns the session row as it is afterwards (a flag updates its risk score and may auto-pause it).
+ */
+export async function emitDomainEvents(trx: Kysely<Database>, event: DomainEvent): Promise<SessionRow> {
+  switch (event.kind) {
+    case 'session.started':
+      await enqueueEvent(trx, { tenantId: event.session.tenant_id, sessionId: event.session.id, event: sessionStartedEvent(event.session) });
+      return event.session;
+    case 'session.ended':
+      await onSessionEnded(trx, event.session, event.exitReason);
+      return event.session;
+    case 'flag':
+      return onFlag(trx, event.session, event.flag);
+  }
+}
+
+async function onSessionEnded(trx: Kysely<Database>, session: SessionRow, exitReason: string): Promise<void> {
+  // Tab switches still waiting for their duration go out before session.ended.
+  await closeOpenTabSwitches(trx, session);
+  const summary = await eventsSummary(trx, session.id);
+  const fresh = await trx.selectFrom('sessions').select('risk_score').where('id', '=', session.id).executeTakeFirst();
+  const score = fresh?.risk_score ?? session.risk_score;
+  await enqueueEvent(trx, { tenantId: session.tenant_id, sessionId: session.id, event: sessionEndedEvent(session, exitReason, summary, score) });
+}
+
+async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow): Promise<SessionRow> {
+  if (!isFlagEvent(flag.type)) return session;
+  // The flag is already inserted, so it counts itself; the exam's settings come with the count.
+  const { count: countThisSession, settings } = await flagCountAndRiskSettings(trx, session, flag.type);
+
+  const proctoring = flagEvent(session, flag, countThisSession);
+  // A tab switch without its duration yet is announced when it ends (sessions/tab-switch.ts).
+  if (proctoring && !flag.event_pending) await enqueueEvent(trx, { tenantId: session.tenant_id, sessionId: session.id, event: proctoring });
+
+  // Risk at this flag's arrival (risk/score.ts): the session's evidence carried forward plus this flag's.
+  const previous = session.risk_score;
+  const now = clockNow();
+  const evaluatedAt = session.risk_evaluated_at ? Date.parse(session.risk_evaluated_at) : now;
+  const evidence = carryEvidence(session.risk_evidence, evaluatedAt, now) + flagEvidence(flag.type, flag.created_at, now);
+  const score = scoreOfEvidence(evidence);
+  const critical = score >= settings.criticalThreshold;
+  const pause = critical && settings.autoPause && session.status === 'IN_PROGRESS' && canTransition(session.status, 'PAUSED');
+  const nowIso = new Date(now).toISOString();
+  const updated = await trx
+    .updateTable('sessions')
+    .set({ risk_score: score, risk_evidence: evidence, risk_evaluated_at: nowIso, updated_at: nowIso, ...(pause ? { status: 'PAUSED' as const } : {}) })
+    .where('id', '=', session.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+
+  const hits = evaluateRules({
+    flagType: flag.type,
+    countThisSession,
+    riskScore: score,
+    escalationThreshold: settings.escalationThreshold,
+    criticalThreshold: settings.criticalThreshold,
+  });
+  await applyRuleHits(trx, updated, hits, { urgent: critical, crossedCritical: critical && previous < settings.criticalThreshold });
+  return updated;
+}

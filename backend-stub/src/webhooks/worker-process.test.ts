@@ -1,0 +1,42 @@
+/**
+ * `eye-relay worker`: deliveries in their own process. The HTTP relay runs with
+ * EYE_WEBHOOK_WORKER=0 and sends nothing itself; a worker process on the same database delivers
+ * every event once it starts (woken by NOTIFY on PostgreSQL, by polling on SQLite).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createRelayStore, spawnRelay } from '../reliability/relay-process.js';
+import { ENGINES } from '../testing/engines.js';
+import { startReceiver } from '../testing/receiver.js';
+import { createEndpoint, createSessions, jsonFlag } from '../../../bench/lib/relay-client.js';
+import { request } from '../reliability/http-load.js';
+
+for (const engine of ENGINES) {
+  test(`eye-relay worker delivers for an HTTP relay without a worker (${engine})`, { timeout: 120_000 }, async () => {
+    const receiver = await startReceiver();
+    const store = await createRelayStore(engine, 'eye_wproc');
+    const env = { LOG_LEVEL: 'error', EYE_WEBHOOK_POLL_MS: '200' };
+    const relay = await spawnRelay(store, { createTenant: true, env: { ...env, EYE_WEBHOOK_WORKER: '0' } });
+    let worker: Awaited<ReturnType<typeof spawnRelay>> | null = null;
+    try {
+      await createEndpoint(relay.url, relay.apiKey!, `${receiver.url}/hook`);
+      const sessions = await createSessions(relay.url, relay.apiKey!, 4);
+      for (let i = 0; i < 12; i++) {
+        const r = await request(relay.url, jsonFlag(sessions[i % 4]!, `wp-${i}`, i));
+        assert.equal(r.status, 201);
+      }
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(receiver.requests.length, 0, 'the HTTP relay delivers nothing itself');
+
+      worker = await spawnRelay(store, { env: { ...env, EYE_CHILD_ROLE: 'worker' } });
+      await receiver.waitFor((reqs) => reqs.filter((r) => r.body.includes('"flag_id":"wp-')).length >= 12, 60_000);
+      const ids = receiver.requests.filter((r) => r.body.includes('"flag_id":"wp-')).map((r) => r.headers['webhook-id']);
+      assert.equal(new Set(ids).size, 12, 'one webhook-id per flag');
+    } finally {
+      await worker?.stop();
+      await relay.stop();
+      await receiver.close();
+      await store.destroy();
+    }
+  });
+}

@@ -1,0 +1,5 @@
+import { EyeConsent } from './eye-consent.js';
+
+if (!customElements.get('eye-consent')) customElements.define('eye-consent', EyeConsent);
+
+export { EyeConsent };
