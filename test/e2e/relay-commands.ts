@@ -102,8 +102,13 @@ export const injectFault = (match: string, opts: { status?: number; headers?: Re
   command<boolean>('eye-net:fault', { match, ...opts });
 
 /** Opens `url` in another page; `isolated` gives it its own browser context (needed for `setPageOffline`). */
-export const openPage = (url: string, isolated = false) =>
-  command<number>('eye-page:open', { url: new URL(url, location.href).href, isolated });
+export async function openPage(url: string, isolated = false): Promise<number> {
+  const handle = await command<number>('eye-page:open', { url: new URL(url, location.href).href, isolated });
+  await pageReady(handle);
+  return handle;
+}
+/** Waits (generously: loaded machines) until an opened page's fixture has run its modules. */
+const pageReady = (handle: number) => eventually(() => command<boolean>('eye-page:ready', { handle }), 90_000, 0);
 export const setPageOffline = (handle: number, offline: boolean) => command<boolean>('eye-page:offline', { handle, offline });
 /** Makes URLs containing `match` unreachable for an opened page (or reachable again). */
 export const blockInPage = (handle: number, match: string, block: boolean) => command<boolean>('eye-page:block', { handle, match, block });
@@ -122,7 +127,10 @@ export const axeInPage = (handle: number, viewport?: { width: number; height: nu
 /** How many px an opened page scrolls sideways (0 = no horizontal overflow). */
 export const pageOverflow = (handle: number, viewport?: { width: number; height: number }) =>
   command<number>('eye-page:overflow', { handle, viewport });
-export const reloadPage = (handle: number) => command<boolean>('eye-page:reload', { handle });
+export async function reloadPage(handle: number): Promise<boolean> {
+  await command<boolean>('eye-page:reload', { handle });
+  return pageReady(handle);
+}
 export const closePage = (handle: number) => command<boolean>('eye-page:close', { handle });
 
 /** Polls `check` until it returns a value (not undefined/false) or `timeoutMs` passes. */

@@ -53,6 +53,16 @@ function within10s(promise) {
   return Promise.race([promise, sleep(10_000, /** @type {null} */ (null))]);
 }
 
+/**
+ * Closes an opened page and its own context, if any; never rejects (the page may be gone already).
+ * @param {OpenedPage} entry
+ * @returns {Promise<void>}
+ */
+async function closePage({ page, context }) {
+  await page.close().catch(() => undefined);
+  await context?.close().catch(() => undefined);
+}
+
 /** @param {string} text a webhook body; the parsed envelope, or null if it is not JSON */
 const parseEnvelope = (text) => {
   try {
@@ -65,17 +75,19 @@ const parseEnvelope = (text) => {
 };
 
 /**
- * Fixture pages (`<html data-fixture>`) set `document.body.dataset.ready` once their modules ran.
+ * A page is ready once loaded; fixture pages (`<html data-fixture>`) also set
+ * `document.body.dataset.ready` once their modules ran.
  * @param {Page} page
  */
 async function waitReady(page) {
   await page.waitForFunction(
     () => {
       const body = /** @type {HTMLElement | null} */ (document.body);
+      if (document.readyState !== 'complete') return false; // the load event, as page.goto would wait for
       return !document.documentElement.hasAttribute('data-fixture') || (body !== null && body.dataset.ready === 'true');
     },
     null,
-    { timeout: 20_000 },
+    { timeout: 10_000 },
   );
 }
 
@@ -116,6 +128,8 @@ export function relayPlugin() {
   let bundlesBuilding = null;
   /** @type {Map<number, OpenedPage>} Extra Playwright pages opened by tests, by handle. */
   const pages = new Map();
+  /** @type {Set<Promise<void>>} Closes still going on after their command answered. */
+  const closingPages = new Set();
   /** @param {number} handle */
   const opened = (handle) => {
     const entry = pages.get(handle);
@@ -421,8 +435,9 @@ export function relayPlugin() {
         // which the browser reports as console errors; they are not failures.
         if (m.type() === 'error' && !/^(INFO:|WARNING:|[IW]\d{4} )/.test(m.text())) errors.push(m.text());
       });
-      await page.goto(url);
-      await waitReady(page);
+      // Only until the document is committed: the caller polls eye-page:ready for the rest, so no
+      // command comes near the runner's 20 s limit on a loaded machine.
+      await page.goto(url, { waitUntil: 'commit', timeout: 15_000 });
       const handle = nextPage++;
       pages.set(handle, { page, errors, context: isolated ? context : null, blocked: new Map() });
       return handle;
@@ -485,16 +500,29 @@ export function relayPlugin() {
      */
     async 'eye-page:reload'({ handle }) {
       const { page } = opened(handle);
-      await page.reload();
-      await waitReady(page);
+      await page.reload({ waitUntil: 'commit', timeout: 15_000 });
       return true;
+    },
+    /**
+     * Whether an opened page's fixture is ready (waits up to 10 s; callers poll).
+     * @param {{ handle: number }} args
+     */
+    async 'eye-page:ready'({ handle }) {
+      const { page } = opened(handle);
+      return (await within10s(waitReady(page).then(() => true, () => false))) ?? false;
     },
     /** @param {{ handle: number }} args */
     async 'eye-page:close'({ handle }) {
       const entry = pages.get(handle);
-      await entry?.page.close();
-      await entry?.context?.close();
       pages.delete(handle);
+      if (!entry) return true;
+      // Closing a page that runs MediaPipe (wasm, WebGL) can take long on a loaded machine: the
+      // command answers within the runner's 20 s command limit and the close goes on in the
+      // background (serverStop waits for it).
+      const closing = closePage(entry);
+      closingPages.add(closing);
+      void closing.finally(() => closingPages.delete(closing));
+      await within10s(closing);
       return true;
     },
   };
@@ -511,10 +539,7 @@ export function relayPlugin() {
       return run(payload ?? {}, session);
     },
     async serverStop() {
-      for (const { page, context } of pages.values()) {
-        await page.close().catch(() => undefined);
-        await context?.close().catch(() => undefined);
-      }
+      await Promise.all([...[...pages.values()].map(closePage), ...closingPages]);
       if (receiverStarting) await (await receiverStarting.catch(() => null))?.close();
       if (relayStarting) await (await relayStarting.catch(() => null))?.close();
       if (demoStarting) await (await demoStarting.catch(() => null))?.close();
