@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { S3StoreOptions } from './media/s3-store.js';
 import type { MediaStoreKind } from './media/store.js';
 import { DEFAULT_PG_APPLICATION_NAME, engineOf, type DbEngine, type DbOptions } from './db/connect.js';
 
@@ -22,11 +23,14 @@ export interface RelayConfig {
   /** Upload temp files, and committed media when `mediaStore` is `disk`. */
   mediaDir: string;
   /**
-   * Where committed media bytes live (EYE_MEDIA_STORE / --media-store): `disk` (mediaDir, one relay)
-   * or `database` (table media_blobs: every relay on the same PostgreSQL serves every session's
-   * media). Default `auto`: `database` on PostgreSQL, `disk` on SQLite.
+   * Where committed media bytes live (EYE_MEDIA_STORE / --media-store): `disk` (mediaDir, one relay),
+   * `database` (table media_blobs: every relay on the same PostgreSQL serves every session's media)
+   * or `s3` (an S3-compatible bucket every relay reads). Default `auto`: `database` on PostgreSQL,
+   * `disk` on SQLite.
    */
   mediaStore: MediaStoreKind;
+  /** The object store when `mediaStore` is `s3` (EYE_S3_*), else null. Its secret key is never printed. */
+  s3: S3StoreOptions | null;
   /**
    * Origins allowed by CORS. null (ALLOWED_ORIGINS unset): widget routes (session token, signed
    * media, assets: no cookies, no ambient credentials) reflect any origin, API-key routes allow none.
@@ -188,16 +192,44 @@ function int(value: string | undefined, fallback: number, name: string, min = 0)
 }
 
 /**
- * EYE_MEDIA_STORE: `auto` (default: the database on PostgreSQL, the disk on SQLite), `disk` or
- * `database`. `s3` is documented (backend-stub/README.md) but not available in this version, and
- * says so instead of starting with media that only one relay could serve.
+ * EYE_MEDIA_STORE: `auto` (default: the database on PostgreSQL, the disk on SQLite), `disk`,
+ * `database` or `s3` (then the EYE_S3_* settings, see s3Of).
  */
 export function mediaStoreOf(value: string | undefined, engine: DbEngine): MediaStoreKind {
   const v = (value ?? '').trim().toLowerCase();
   if (v === '' || v === 'auto') return engine === 'postgres' ? 'database' : 'disk';
-  if (v === 'disk' || v === 'database') return v;
-  if (v === 's3') throw new Error('EYE_MEDIA_STORE=s3 is not available in this version (see backend-stub/README.md, "Media store"); use database or disk');
-  throw new Error(`EYE_MEDIA_STORE must be auto, disk or database, got ${JSON.stringify(value)}`);
+  if (v === 'disk' || v === 'database' || v === 's3') return v;
+  throw new Error(`EYE_MEDIA_STORE must be auto, disk, database or s3, got ${JSON.stringify(value)}`);
+}
+
+/**
+ * The S3 media store's settings: EYE_S3_BUCKET (required), EYE_S3_ENDPOINT (default AWS S3 in the
+ * region), EYE_S3_REGION (default us-east-1), EYE_S3_ACCESS_KEY_ID / EYE_S3_SECRET_ACCESS_KEY (or
+ * the AWS_* names; AWS_SESSION_TOKEN for temporary credentials), EYE_S3_PREFIX (default `media/`),
+ * EYE_S3_PATH_STYLE (default on for a custom endpoint, off for AWS).
+ */
+export function s3Of(e: NodeJS.ProcessEnv): S3StoreOptions {
+  const bucket = e.EYE_S3_BUCKET?.trim();
+  if (!bucket) throw new Error('EYE_MEDIA_STORE=s3 needs EYE_S3_BUCKET');
+  const region = e.EYE_S3_REGION?.trim() || e.AWS_REGION?.trim() || 'us-east-1';
+  const custom = e.EYE_S3_ENDPOINT?.trim();
+  const endpoint = custom || `https://s3.${region}.amazonaws.com`;
+  if (!/^https?:\/\/[^/]/.test(endpoint)) throw new Error(`EYE_S3_ENDPOINT must be an http(s) URL, got ${JSON.stringify(custom)}`);
+  const accessKeyId = e.EYE_S3_ACCESS_KEY_ID || e.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = e.EYE_S3_SECRET_ACCESS_KEY || e.AWS_SECRET_ACCESS_KEY;
+  if (!accessKeyId || !secretAccessKey) throw new Error('EYE_MEDIA_STORE=s3 needs EYE_S3_ACCESS_KEY_ID and EYE_S3_SECRET_ACCESS_KEY (or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)');
+  const prefix = e.EYE_S3_PREFIX ?? 'media/';
+  if (prefix.startsWith('/') || /[^A-Za-z0-9/._-]/.test(prefix)) throw new Error(`EYE_S3_PREFIX may hold letters, digits and / . _ - and must not start with /, got ${JSON.stringify(prefix)}`);
+  return {
+    endpoint,
+    bucket,
+    region,
+    accessKeyId,
+    secretAccessKey,
+    sessionToken: e.AWS_SESSION_TOKEN || undefined,
+    pathStyle: bool(e.EYE_S3_PATH_STYLE, Boolean(custom)),
+    prefix,
+  };
 }
 
 function bool(value: string | undefined, fallback: boolean): boolean {
@@ -239,6 +271,7 @@ export function loadConfig(
   const databaseUrl = overrides.databaseUrl ?? (e.DATABASE_URL || join(dataDir, 'eye.sqlite'));
   const demo = bool(e.EYE_DEMO, false);
   const origins = e.ALLOWED_ORIGINS?.split(',').map((o) => o.trim()).filter(Boolean);
+  const mediaStore = overrides.mediaStore ?? mediaStoreOf(e.EYE_MEDIA_STORE, overrides.dbEngine ?? engineOf(databaseUrl));
   const config: RelayConfig = {
     port,
     host: e.HOST || (demo ? DEMO_HOST : DEFAULTS.host),
@@ -249,7 +282,8 @@ export function loadConfig(
     pgApplicationName: e.EYE_PG_APPLICATION_NAME || DEFAULT_PG_APPLICATION_NAME,
     dataDir,
     mediaDir: resolve(e.MEDIA_DIR || join(dataDir, 'media')),
-    mediaStore: mediaStoreOf(e.EYE_MEDIA_STORE, overrides.dbEngine ?? engineOf(databaseUrl)),
+    mediaStore,
+    s3: overrides.s3 ?? (mediaStore === 's3' ? s3Of(e) : null),
     allowedOrigins: origins && origins.length > 0 ? origins : null,
     secret: overrides.secret ?? loadOrCreateSecret(dataDir, e.EYE_SECRET),
     tokenTtlSeconds: int(e.EYE_TOKEN_TTL_SECONDS, DEFAULTS.tokenTtlSeconds, 'EYE_TOKEN_TTL_SECONDS', 1),
@@ -291,13 +325,19 @@ function redactUrl(url: string): string {
   }
 }
 
+function describeMediaStore(c: RelayConfig): string {
+  if (c.mediaStore === 'database') return `in the database (media_blobs); uploads staged in ${c.mediaDir}`;
+  if (c.mediaStore === 's3' && c.s3) return `S3 bucket ${c.s3.bucket} at ${c.s3.endpoint}, prefix ${c.s3.prefix || '(none)'}, key id ${c.s3.accessKeyId}; uploads staged in ${c.mediaDir}`;
+  return `files in ${c.mediaDir}`;
+}
+
 /** Human-readable configuration for the start banner; never includes secrets. */
 export function describeConfig(c: RelayConfig): string {
   const lines = [
     `listen        ${c.host}:${c.port}`,
     `public url    ${c.publicUrl}`,
     `database      ${c.dbEngine} ${c.dbEngine === 'postgres' ? redactUrl(c.databaseUrl) : c.databaseUrl}${c.pgSchema ? ` (schema ${c.pgSchema})` : ''}`,
-    `media         ${c.mediaStore === 'database' ? 'in the database (media_blobs); uploads staged in ' : 'files in '}${c.mediaDir}`,
+    `media         ${describeMediaStore(c)}`,
     `allowed orig. ${c.allowedOrigins ? c.allowedOrigins.join(', ') : '(unset: any origin on widget routes, none on API-key routes)'}`,
     `token ttl     ${c.tokenTtlSeconds}s, media url ttl ${c.mediaUrlTtlSeconds}s`,
     `limits        json ${c.limits.jsonBodyBytes} B, image ${c.limits.imageBytes} B, audio ${c.limits.audioBytes} B, drain ${c.limits.drainBytes} B`,

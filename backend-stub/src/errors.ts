@@ -55,6 +55,7 @@ export interface ErrorResponse {
 const STORAGE_FAULT_RESPONSES = {
   database_unavailable: { status: 503, message: 'the database is unavailable for a moment; retry after the Retry-After delay' },
   insufficient_storage: { status: 507, message: 'the relay is out of storage space; retry later' },
+  media_store_unavailable: { status: 503, message: 'the media object store is unavailable for a moment; retry after the Retry-After delay' },
 } as const;
 
 /** Maps any thrown error to a status + `{ error, message }`; anything unknown is a logged 500. */

@@ -5,7 +5,7 @@
  * retry later, so they answer a JSON 503 / 507 with Retry-After instead of a 500.
  */
 
-export type StorageFault = 'database_unavailable' | 'insufficient_storage';
+export type StorageFault = 'database_unavailable' | 'insufficient_storage' | 'media_store_unavailable';
 
 /** Seconds a client is asked to wait before retrying after a storage fault. */
 export const STORAGE_RETRY_AFTER_SECONDS = 5;
@@ -32,6 +32,7 @@ export function storageFaultOf(err: unknown): StorageFault | null {
   if (!err || typeof err !== 'object') return null;
   const e = err as { code?: unknown; message?: unknown; cause?: unknown };
   const code = typeof e.code === 'string' ? e.code : '';
+  if (code === 'EYE_MEDIA_STORE_UNAVAILABLE') return 'media_store_unavailable'; // s3-client.ts
   if (FULL_CODES.has(code) || PG_FULL.test(code)) return 'insufficient_storage';
   if (PG_TRANSIENT.test(code) || NET_TRANSIENT.has(code) || SQLITE_TRANSIENT.test(code)) return 'database_unavailable';
   if (typeof e.message === 'string' && PG_CLIENT_MESSAGES.test(e.message)) return 'database_unavailable';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, unlink } from 'node:fs/promises';
 import type { Transaction } from 'kysely';
-import type { Database, MediaRow } from '../db/schema.js';
-import { assertStorageName, MediaStore, sha256Hex, type MediaBody, type MediaDb, type TempMedia } from './store.js';
+import type { Database } from '../db/schema.js';
+import { assertStorageName, MediaStore, sha256Hex, type MediaDb, type TempMedia } from './store.js';
 
 /**
  * Committed media as rows of `media_blobs` (bytea on PostgreSQL, blob on SQLite): the default when
@@ -34,12 +34,6 @@ export class DatabaseMediaStore extends MediaStore {
   async remove(storageName: string): Promise<void> {
     assertStorageName(storageName);
     await this.db.deleteFrom('media_blobs').where('storage_name', '=', storageName).execute();
-  }
-
-  async open(media: Pick<MediaRow, 'storage_name' | 'size' | 'sha256'>): Promise<MediaBody | null> {
-    const bytes = await this.bytes(media.storage_name);
-    if (!bytes || bytes.length !== media.size || sha256Hex(bytes) !== media.sha256) return null;
-    return { size: bytes.length, body: bytes };
   }
 
   async names(): Promise<string[]> {

@@ -2,13 +2,26 @@ import fp from 'fastify-plugin';
 import '../app-types.js';
 import type { RelayConfig } from '../config.js';
 import { DatabaseMediaStore } from './db-store.js';
+import { S3MediaStore } from './s3-store.js';
 import { DiskMediaStore, type MediaDb, type MediaStore } from './store.js';
 
 /** The media store the configuration asks for (`EYE_MEDIA_STORE`, see config.ts), ready to use. */
 export async function createMediaStore(config: RelayConfig, db: MediaDb): Promise<MediaStore> {
-  const store = config.mediaStore === 'database' ? new DatabaseMediaStore(config.mediaDir, db) : new DiskMediaStore(config.mediaDir);
+  const store = storeOf(config, db);
   await store.init();
   return store;
+}
+
+function storeOf(config: RelayConfig, db: MediaDb): MediaStore {
+  switch (config.mediaStore) {
+    case 'database':
+      return new DatabaseMediaStore(config.mediaDir, db);
+    case 's3':
+      if (!config.s3) throw new Error('EYE_MEDIA_STORE=s3 without S3 settings');
+      return new S3MediaStore(config.mediaDir, config.s3);
+    case 'disk':
+      return new DiskMediaStore(config.mediaDir);
+  }
 }
 
 /** `app.mediaStore`: the relay's one media store (uploads, signed media, retention all use it). */

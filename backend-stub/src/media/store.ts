@@ -18,8 +18,11 @@ export interface TempMedia {
   head: Buffer;
 }
 
-/** Where stored media bytes live: `disk` (the relay's media dir) or `database` (a media_blobs table). */
-export type MediaStoreKind = 'disk' | 'database';
+/**
+ * Where stored media bytes live: `disk` (the relay's media dir), `database` (a media_blobs table) or
+ * `s3` (an S3-compatible object store).
+ */
+export type MediaStoreKind = 'disk' | 'database' | 's3';
 
 /** Stored bytes ready to send: a stream (disk) or a buffer (database), with their length. */
 export interface MediaBody {
@@ -46,7 +49,11 @@ export abstract class MediaStore {
   /** Removes committed bytes (after the rows that named them were deleted). Missing is fine. */
   abstract remove(storageName: string): Promise<void>;
   /** The bytes of a media row, or null when missing or not matching the row's size / SHA-256. */
-  abstract open(media: Pick<MediaRow, 'storage_name' | 'size' | 'sha256'>): Promise<MediaBody | null>;
+  async open(media: Pick<MediaRow, 'storage_name' | 'size' | 'sha256'>): Promise<MediaBody | null> {
+    const bytes = await this.bytes(media.storage_name);
+    if (!bytes || bytes.length !== media.size || sha256Hex(bytes) !== media.sha256) return null;
+    return { size: bytes.length, body: bytes };
+  }
   /** Every committed storage name (tests, operators' consistency checks). */
   abstract names(): Promise<string[]>;
   /** The whole committed bytes of one name, or null (tests, consistency checks). */
@@ -116,7 +123,8 @@ export abstract class MediaStore {
 export function assertStorageName(storageName: string): void {
   if (!STORAGE_NAME.test(storageName)) throw new Error('invalid storage name');
 }
-const STORAGE_NAME = /^[0-9a-f-]{36}$/;
+/** A storage name the relay made: a UUID. */
+export const STORAGE_NAME = /^[0-9a-f-]{36}$/;
 
 /** Committed media as files `<dir>/<uuid>` on this relay's disk (the default with SQLite). */
 export class DiskMediaStore extends MediaStore {
@@ -137,7 +145,8 @@ export class DiskMediaStore extends MediaStore {
     await unlink(this.pathOf(storageName)).catch(() => {});
   }
 
-  async open(media: Pick<MediaRow, 'storage_name' | 'size'>): Promise<MediaBody | null> {
+  /** Streams the file (checked by size only: hashing every download would read each file twice). */
+  override async open(media: Pick<MediaRow, 'storage_name' | 'size'>): Promise<MediaBody | null> {
     const path = this.pathOf(media.storage_name);
     const size = await stat(path).then((s) => s.size, () => null);
     if (size === null || size !== media.size) return null;

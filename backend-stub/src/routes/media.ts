@@ -20,7 +20,7 @@ export const mediaRoutes: FastifyPluginAsync = syncPlugin((app) => {
           required: ['expires', 'sig'],
           properties: { expires: { type: 'string', pattern: '^[0-9]{1,12}$' }, sig: { type: 'string', maxLength: 128 } },
         },
-        response: { 200: { description: 'The media bytes', type: 'string', format: 'binary' }, ...errorResponses(400, 403, 404) },
+        response: { 200: { description: 'The media bytes', type: 'string', format: 'binary' }, ...errorResponses(400, 403, 404, 503) },
       },
     },
     async (request, reply) => {

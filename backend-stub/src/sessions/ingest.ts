@@ -195,7 +195,8 @@ export async function ingestFlag(
       return { id: flagId, duplicate: false, session: { status: session.status }, directive: directiveForSession(session, input.type), mediaId };
     });
   } catch (err) {
-    if (stored.name) await store.remove(stored.name);
+    // The flag's error is the answer; bytes a failing store keeps are an orphan (names() lists it).
+    if (stored.name) await store.remove(stored.name).catch(() => undefined);
     throw err;
   } finally {
     if (media && !stored.name) await store.discard(media.temp);
