@@ -26,6 +26,7 @@
 import { nodeResolve } from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import { readFileSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { RESOLVE_CONDITIONS, terserOptions } from './scripts/bundle-options.mjs';
 
 /**
@@ -98,6 +99,15 @@ const onwarn = (warning, warn) => {
   warn(warning);
 };
 
+/**
+ * `eye-proctor-<name>-<hash>.js`; a folder's index module (src/detectors/index.ts) is named after its folder.
+ * @param {import('rollup').PreRenderedChunk} chunk
+ */
+function chunkFileName(chunk) {
+  const name = chunk.name === 'index' && chunk.facadeModuleId ? basename(dirname(chunk.facadeModuleId)) : '[name]';
+  return `eye-proctor-${name}-[hash].js`;
+}
+
 export default [
   {
     input: ENTRY,
@@ -111,7 +121,7 @@ export default [
       // `import()`) would become a content-hashed chunk beside it, fetched only when needed.
       dir: OUT,
       entryFileNames: 'eye-proctor.bundle.js',
-      chunkFileNames: 'eye-proctor-[name]-[hash].js',
+      chunkFileNames: chunkFileName,
       format: 'es',
       sourcemap: true,
     },

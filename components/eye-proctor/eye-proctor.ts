@@ -4,7 +4,7 @@ import { property, query } from 'lit/decorators.js';
 import { DEFAULT_CONFIG, validateConfig, type EyeConfig, type EyeConfigInput } from '../../src/config.js';
 import { ConsentDeclinedError, consentScopeOf } from '../../src/consent.js';
 import { FACE_PROBLEM_KEYS } from '../../src/i18n/face-problems.js';
-import { createDetectors } from '../../src/detectors/index.js';
+import type { createDetectors } from '../../src/detectors/index.js';
 import { isFullscreen } from '../../src/detectors/fullscreen.js';
 import { CancelScope, isAborted } from '../../src/cancel-scope.js';
 import { EyeEventBus, type EyeListener } from '../../src/event-bus.js';
@@ -33,6 +33,9 @@ export const ENGINE_PRELOAD_WAIT_MS = 15_000;
 
 export type { ProctorPhase } from '../../src/widget-state.js';
 
+
+/** The detectors: loaded by init() (or start()), so a page that never monitors never loads them. */
+const detectorsModule = () => import('../../src/detectors/index.js');
 /**
  * The catalog key of what the candidate reads for a flag (src/i18n: `warning.<FLAG>`, or a
  * calm generic line for flags without their own text); the relay gets the neutral FLAG_DESCRIPTIONS.
@@ -165,6 +168,8 @@ export class EyeProctor extends LitElement {
   });
 
   #flag: FlagFactory | null = null;
+  /** From the detectors module, once start() has loaded it. */
+  #createDetectors: typeof createDetectors | null = null;
   /** Cancelled by end() so a start() still waiting (consent, devices, identity) drops its result. */
   readonly #starts = new CancelScope();
   /** Enrollment + face matching for this monitoring session (config `identity`), or null. */
@@ -269,6 +274,7 @@ export class EyeProctor extends LitElement {
     this.#store.set({ config: validated, phase: 'ready' });
     this.emit(EyeEvent.SET_CONFIG, { config: { ...validated } });
     await this.#locale.ready(); // the candidate's language is there before start() shows anything
+    void detectorsModule().catch(() => {}); // start() loads it again and reports a failure
     if (validated.camera) await this.#preloadFaceEngine(validated);
     return validated;
   }
@@ -304,7 +310,19 @@ export class EyeProctor extends LitElement {
     }
     if (isAborted(signal)) return; // end() was called while the browser was asking
     this.#flag = createFlagFactory(config);
-    const identityProblem = await this.#startIdentity(config);
+    let identityProblem: string | null;
+    try {
+      [identityProblem, { createDetectors: this.#createDetectors }] = await Promise.all([this.#startIdentity(config), detectorsModule()]);
+    } catch (err) {
+      // The detectors' code could not be loaded (network): nothing is left running.
+      if (!isAborted(signal)) {
+        this.#identity?.close();
+        this.#identity = null;
+        this.#media.release();
+        this.#setPhase('ready');
+      }
+      throw err;
+    }
     if (isAborted(signal)) return; // end() was called meanwhile
     this.#setPhase('running');
     this.emit(EyeEvent.STARTED, undefined);
@@ -445,8 +463,9 @@ export class EyeProctor extends LitElement {
   #startDetectors(): void {
     const config = this.config;
     const flag = this.#flag;
-    if (!config || !flag) throw new Error('eye-proctor: detectors started before start() set the config');
-    const detectors = createDetectors(config);
+    const create = this.#createDetectors;
+    if (!config || !flag || !create) throw new Error('eye-proctor: detectors started before start() set the config');
+    const detectors = create(config);
     if (this.#identity) detectors.push(this.#identity.detector);
     this.#monitoring.start(detectors, {
       config,

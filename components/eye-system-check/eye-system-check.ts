@@ -18,13 +18,14 @@ import { ConsentController, type ConsentOutcome } from '../controllers/consent-c
 import { configContext, consentContext, eventSinkContext, mediaStreamContext } from '../controllers/contexts.js';
 import { LocaleController } from '../controllers/locale-controller.js';
 import { CancelScope } from '../../src/cancel-scope.js';
-import { outcomeText } from './outcome-text.js';
+import type { outcomeText } from './outcome-text.js';
 import { styles } from './eye-system-check.styles.js';
 import { errorName } from '../../src/errors.js';
 
 // The checks and the calibration load when first run (separate chunks), keeping them out of the
 // widget's eager JS: an exam page that never shows the system check never downloads them.
-const checksModule = () => import('../../src/system-check/run.js');
+/** The checks and the words for their outcomes: only a page that runs a check loads them. */
+const checksModule = () => Promise.all([import('../../src/system-check/run.js'), import('./outcome-text.js')]).then(([run, text]) => ({ ...run, ...text }));
 const calibrationModule = () => import('../../src/system-check/calibration.js');
 
 const STATE_KEYS: Record<CheckState, MessageKey> = {
@@ -178,6 +179,8 @@ export class EyeSystemCheck extends LitElement {
   readonly #locale = new LocaleController(this);
   /** Checks and calibration run under this scope; leaving the page cancels them. */
   readonly #runs = new CancelScope();
+  /** What the candidate reads for an outcome; loaded with the checks (outcomes only come from them). */
+  #outcomeText: typeof outcomeText | null = null;
   #audioContext: AudioContext | null = null;
   #inFlight: Promise<SystemCheck> | null = null;
 
@@ -393,6 +396,7 @@ export class EyeSystemCheck extends LitElement {
     try {
       const checks = await checksModule();
       toSystemCheck = checks.toSystemCheck;
+      this.#outcomeText = checks.outcomeText;
       for (const name of names) {
         this.#setState(name, 'running');
         this.#announce(this.#tr.t('check.announce.running', { check: this.#label(name) }));
@@ -412,7 +416,7 @@ export class EyeSystemCheck extends LitElement {
         this.#announce(
           outcome.status === 'success'
             ? tr.t('check.announce.ok', { check: this.#label(name) })
-            : tr.t('check.announce.failed', { check: this.#label(name), message: outcomeText(outcome, tr).message }),
+            : tr.t('check.announce.failed', { check: this.#label(name), message: checks.outcomeText(outcome, tr).message }),
         );
       }
     } catch (err) {
@@ -506,7 +510,7 @@ export class EyeSystemCheck extends LitElement {
     const tr = this.#tr;
     const id = `check-${p.name}`;
     const o = p.outcome;
-    const text = o && p.state !== 'running' ? outcomeText(o, tr) : null;
+    const text = o && p.state !== 'running' ? this.#outcomeText?.(o, tr) : null;
     return html`
       <li part="check check-${p.name}" class="check" data-state=${p.state} data-check=${p.name} aria-labelledby="${id}-label"
           aria-describedby="${id}-state" aria-busy=${p.state === 'running' ? 'true' : 'false'}>

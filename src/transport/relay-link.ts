@@ -3,8 +3,8 @@ import type { EyeConfig } from '../config.js';
 import type { EyeEventSink } from '../event-bus.js';
 import { Event, isEvent, type EyeEmission } from '../events.js';
 import { toRelayMessage, type MessageIdentity } from './messages.js';
-import { Outbox, type DeliveryResult, type OutboxOptions, type OutboxState } from './outbox.js';
-import { RelayClient, type Directive, type RelayCredentials, type RelayMessage } from './relay-client.js';
+import type { DeliveryResult, Outbox, OutboxOptions, OutboxState } from './outbox.js';
+import type { Directive, RelayClient, RelayCredentials, RelayMessage } from './relay-client.js';
 import { readSessionToken, renewalDelayMs } from './session-token.js';
 import { errorMessage } from '../errors.js';
 
@@ -53,6 +53,12 @@ const KEPT_UNTIL_CONFIGURED = new Set<Event>([
   Event.CONSENT_DECLINED,
 ]);
 
+/** The outbox (IndexedDB) and the HTTP client, loaded when a relay is first configured. */
+interface Transport {
+  openOutbox: typeof Outbox.open;
+  client: RelayClient;
+}
+
 /** Lifecycle messages whose re-send asks "what now?" without changing anything at the relay. */
 const POLLABLE = new Set<string>([Event.STARTED, Event.PAUSED, Event.RESUMED]);
 
@@ -90,7 +96,8 @@ export class RelayLink {
   private readonly early = new Map<Event, EyeEmission>();
   private pollTimer: ReturnType<typeof setInterval> | null = null;
   private renewTimer: ReturnType<typeof setTimeout> | null = null;
-  private readonly client: RelayClient;
+  /** Pages without a relay never load the transport (about a tenth of the widget's code). */
+  private transport: Promise<Transport> | null = null;
   private readonly pollMs: number;
 
   constructor(
@@ -99,7 +106,6 @@ export class RelayLink {
     private readonly target: RelayLinkTarget,
     private readonly options: RelayLinkOptions = {},
   ) {
-    this.client = options.client ?? new RelayClient();
     this.pollMs = options.directivePollMs ?? 10_000;
   }
 
@@ -211,10 +217,21 @@ export class RelayLink {
       });
   }
 
+  private loadTransport(): Promise<Transport> {
+    this.transport ??= Promise.all([import('./outbox.js'), this.options.client ?? import('./relay-client.js')]).then(
+      ([{ Outbox }, client]) => ({ openOutbox: Outbox.open.bind(Outbox), client: 'RelayClient' in client ? new client.RelayClient() : client }),
+      (err: unknown) => {
+        this.transport = null; // a chunk that failed to load (network) is asked for again next time
+        throw err;
+      },
+    );
+    return this.transport;
+  }
+
   private openOutbox(): Promise<Outbox> {
     if (this.outbox?.isClosed) this.closeOutbox(); // closed under us (another tab deleted the database)
     if (this.outbox) return Promise.resolve(this.outbox);
-    this.opening ??= Outbox.open({ ...this.options, client: this.client }).then((outbox) => {
+    this.opening ??= this.loadTransport().then(({ openOutbox, client }) => openOutbox({ ...this.options, client })).then((outbox) => {
       this.outbox = outbox;
       this.opening = null;
       this.outboxSubscriptions = [
@@ -223,6 +240,9 @@ export class RelayLink {
       ];
       if (this.credentials) outbox.setCredentials(this.credentials);
       return outbox;
+    }, (err: unknown) => {
+      this.opening = null; // tried again with the next message
+      throw err;
     });
     return this.opening;
   }
@@ -276,7 +296,8 @@ export class RelayLink {
     if (Date.now() - this.lastAnswerAt < this.pollMs) return; // a recent delivery already brought the directive
     if (await this.pendingCount()) return; // not delivered yet: the drain brings the directive
     try {
-      const response = await this.client.send(credentials, message);
+      const { client } = await this.loadTransport();
+      const response = await client.send(credentials, message);
       this.lastAnswerAt = Date.now();
       if (response.directive && message === this.lastLifecycle) await this.obey(response.directive);
     } catch {
@@ -319,7 +340,8 @@ export class RelayLink {
     const credentials = this.credentials;
     if (!credentials || this.ended) return;
     try {
-      const { token } = await this.client.renewToken(credentials);
+      const { client } = await this.loadTransport();
+      const { token } = await client.renewToken(credentials);
       if (this.credentials === credentials) this.setCredentials({ ...credentials, sessionToken: token });
     } catch (err) {
       // Expired or session over: the outbox shows "unauthorized" if it matters. Otherwise try again soon.
