@@ -53,6 +53,7 @@ describe('S3Client against an S3-compatible server', () => {
     await client.put('media/b', b, b.length, sha256(b));
     await client.put('other/c d+e=(f)', b, b.length, sha256(b)); // a key that needs encoding
     assert.ok((await client.get('media/a'))?.equals(a), 'bytes back identical');
+    assert.ok((await client.get('media/a', 1000))?.equals(a.subarray(0, 1000)), 'reading stops at maxBytes');
     assert.deepEqual(await client.list('other/c d+'), ['other/c d+e=(f)'], 'a prefix that needs encoding');
     assert.equal(await client.get('media/missing'), null);
     assert.deepEqual((await client.list('media/')).sort(), ['media/a', 'media/b']);

@@ -22,6 +22,8 @@ export interface S3Options {
 /** SHA-256 of no bytes: the payload hash of GET, DELETE and list requests. */
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** Media objects are at most EYE_AUDIO_LIMIT (10 MiB by default); lists and errors far less. */
+const MAX_ANSWER_BYTES = 64 * 1024 * 1024;
 
 /**
  * The object store did not answer, or answered with an error that is not about the request (5xx,
@@ -74,9 +76,9 @@ export class S3Client {
     this.#expect(answer, [200], `PUT ${key}`);
   }
 
-  /** The bytes under `key`, or null when there is no such object. */
-  async get(key: string): Promise<Buffer | null> {
-    const answer = await this.#send('GET', this.#objectPath(key));
+  /** The bytes under `key` (at most `maxBytes` of them: reading stops there), or null when there is no such object. */
+  async get(key: string, maxBytes = Infinity): Promise<Buffer | null> {
+    const answer = await this.#send('GET', this.#objectPath(key), {}, {}, EMPTY_SHA256, undefined, maxBytes);
     if (answer.status === 404) return null;
     this.#expect(answer, [200], `GET ${key}`);
     return answer.body;
@@ -129,17 +131,17 @@ export class S3Client {
     throw new MediaStoreUnavailableError(`object store ${what}: ${answer.status} ${code}${message ? ` (${xmlText(message)})` : ''}`);
   }
 
-  async #send(method: string, path: string, query: Record<string, string> = {}, headers: Record<string, string> = {}, payloadSha256 = EMPTY_SHA256, body?: Buffer | (() => Readable)): Promise<S3Answer> {
+  async #send(method: string, path: string, query: Record<string, string> = {}, headers: Record<string, string> = {}, payloadSha256 = EMPTY_SHA256, body?: Buffer | (() => Readable), maxBytes = MAX_ANSWER_BYTES): Promise<S3Answer> {
     try {
-      return await this.#attempt(method, path, query, headers, payloadSha256, body);
+      return await this.#attempt(method, path, query, headers, payloadSha256, body, maxBytes);
     } catch (err) {
       // A kept-alive socket the store closed meanwhile fails at once: send again on a fresh one.
       if (!(err instanceof StaleSocketError)) throw err;
-      return this.#attempt(method, path, query, headers, payloadSha256, body);
+      return this.#attempt(method, path, query, headers, payloadSha256, body, maxBytes);
     }
   }
 
-  async #attempt(method: string, path: string, query: Record<string, string>, headers: Record<string, string>, payloadSha256: string, body?: Buffer | (() => Readable)): Promise<S3Answer> {
+  async #attempt(method: string, path: string, query: Record<string, string>, headers: Record<string, string>, payloadSha256: string, body: Buffer | (() => Readable) | undefined, maxBytes: number): Promise<S3Answer> {
     const host = this.#base.host;
     const signed = await this.#signer.sign({
       method,
@@ -156,17 +158,28 @@ export class S3Client {
     return new Promise<S3Answer>((resolve, reject) => {
       let req: ReturnType<typeof send> | undefined = undefined;
       const fail = (err: Error) => {
+        if (truncated) return; // we stopped reading on purpose; the answer is resolved on 'close'
         const code = (err as { code?: string }).code;
         if (req?.reusedSocket && !answered && (code === 'ECONNRESET' || code === 'EPIPE')) reject(new StaleSocketError(err.message));
         else reject(err instanceof MediaStoreUnavailableError ? err : new MediaStoreUnavailableError(`object store ${method} ${path}: ${err.message}`, { cause: err }));
       };
       let answered = false;
+      let truncated = false;
       req = send(
         { method, hostname: this.#base.hostname, port: this.#base.port || undefined, path: search ? `${path}?${search}` : path, headers: signed.headers, timeout: this.#timeoutMs },
         (res: IncomingMessage) => {
           answered = true;
           const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
+          let size = 0;
+          res.on('data', (c: Buffer) => {
+            if (size >= maxBytes) return;
+            chunks.push(c.subarray(0, maxBytes - size));
+            size += Math.min(c.length, maxBytes - size);
+            if (size < maxBytes) return;
+            truncated = true;
+            res.destroy(); // enough read: the answer ends here
+            resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) });
+          });
           res.on('end', () => {
             resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) });
           });

@@ -84,6 +84,10 @@ for (const engine of ENGINES) {
       const res = await fetch(signMediaUrl(relay.config, up.body.mediaId!, 60));
       assert.equal(res.status, 404);
       assert.equal(((await res.json()) as { error: string }).error, 'media_not_found');
+      // Nor one grown larger (the relay stops reading one byte past the row's size).
+      const grown = Buffer.concat([jpeg, Buffer.alloc(1 << 20)]);
+      await new S3Client(s3.options).put(`media/${name}`, grown, grown.length, createHash('sha256').update(grown).digest('hex'));
+      assert.equal((await fetch(signMediaUrl(relay.config, up.body.mediaId!, 60))).status, 404);
       assert.deepEqual(s3.refused, [], 'every request to the object store was signed right');
     });
 
@@ -99,6 +103,12 @@ for (const engine of ENGINES) {
         assert.ok(Number(down.headers.get('retry-after')) > 0);
         assert.equal(await relay.db.selectFrom('flags').select('id').where('id', '=', flag.id as string).executeTakeFirst(), undefined, 'no flag row');
         assert.deepEqual(await readdir(join(relay.mediaDir, '.tmp')), [], 'temp upload removed');
+        // Downloads of stored media answer the same retryable 503 meanwhile.
+        const stored = await relay.db.selectFrom('media').select('id').limit(1).executeTakeFirstOrThrow();
+        const media = await fetch(signMediaUrl(relay.config, stored.id, 60));
+        assert.equal(media.status, 503);
+        assert.equal(((await media.json()) as { error: string }).error, 'media_store_unavailable');
+        assert.ok(Number(media.headers.get('retry-after')) > 0);
       } finally {
         await s3.start();
       }

@@ -51,8 +51,8 @@ export class S3MediaStore extends MediaStore {
     return keys.map((k) => k.slice(this.#prefix.length)).filter((n) => STORAGE_NAME.test(n));
   }
 
-  async bytes(storageName: string): Promise<Buffer | null> {
-    return this.#client.get(this.#key(storageName));
+  async bytes(storageName: string, expectedSize?: number): Promise<Buffer | null> {
+    return this.#client.get(this.#key(storageName), expectedSize === undefined ? undefined : expectedSize + 1);
   }
 
   #key(storageName: string): string {

@@ -50,14 +50,17 @@ export abstract class MediaStore {
   abstract remove(storageName: string): Promise<void>;
   /** The bytes of a media row, or null when missing or not matching the row's size / SHA-256. */
   async open(media: Pick<MediaRow, 'storage_name' | 'size' | 'sha256'>): Promise<MediaBody | null> {
-    const bytes = await this.bytes(media.storage_name);
+    const bytes = await this.bytes(media.storage_name, media.size);
     if (!bytes || bytes.length !== media.size || sha256Hex(bytes) !== media.sha256) return null;
     return { size: bytes.length, body: bytes };
   }
   /** Every committed storage name (tests, operators' consistency checks). */
   abstract names(): Promise<string[]>;
-  /** The whole committed bytes of one name, or null (tests, consistency checks). */
-  abstract bytes(storageName: string): Promise<Buffer | null>;
+  /**
+   * The committed bytes of one name, or null. With `expectedSize` a store may stop reading after
+   * one byte more than that (the caller then sees a size mismatch) instead of buffering more.
+   */
+  abstract bytes(storageName: string, expectedSize?: number): Promise<Buffer | null>;
 
   /** Creates the folders and removes temp files older than `staleMs` (left by a crash). */
   async init(staleMs = 3600_000): Promise<void> {
