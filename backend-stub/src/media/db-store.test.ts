@@ -6,7 +6,7 @@ import { ENGINES } from '../testing/engines.js';
 import { startTestRelay, type TestRelay } from '../testing/harness.js';
 import { flagOf, postFlag, postFlagWithMedia } from '../testing/client.js';
 import { sampleJpeg, wavAudio } from '../testing/media-fixtures.js';
-import { signMediaUrl } from './signed-url.js';
+import { damaged, expectRefused, expectServed, uploadOffDisk } from '../testing/media-store-checks.js';
 
 describe('EYE_MEDIA_STORE', () => {
   it('auto is the database on PostgreSQL and the disk on SQLite; unknown values are refused', () => {
@@ -30,36 +30,15 @@ for (const engine of ENGINES) {
 
     it('keeps committed bytes in media_blobs (no file), serves them byte-identical, and 404s a damaged blob', async () => {
       assert.equal(relay.app.mediaStore.kind, 'database');
-      const s = await relay.createSession();
       const jpeg = sampleJpeg(3);
       const wav = wavAudio();
-      const up = await postFlagWithMedia(relay, s, flagOf(s, 'FACE_ABSENCE', { details: { durationMs: 5000 } }), { bytes: jpeg });
-      const upWav = await postFlagWithMedia(relay, s, flagOf(s, 'SOUND_DETECTED'), { bytes: wav });
-      assert.equal(up.status, 201, JSON.stringify(up.body));
-      assert.equal(upWav.status, 201, JSON.stringify(upWav.body));
-      assert.deepEqual((await readdir(relay.mediaDir)).filter((f) => f !== '.tmp'), [], 'no file in the media dir');
-      assert.deepEqual(await readdir(`${relay.mediaDir}/.tmp`), [], 'temp uploads removed');
-      const rows = await relay.db.selectFrom('media').select(['id', 'storage_name']).where('session_id', '=', s.sessionId).execute();
-      assert.deepEqual((await relay.app.mediaStore.names()).sort(), rows.map((r) => r.storage_name).sort());
-
-      for (const [id, bytes] of [
-        [up.body.mediaId as string, jpeg],
-        [upWav.body.mediaId as string, wav],
-      ] as const) {
-        const res = await fetch(signMediaUrl(relay.config, id, 60));
-        assert.equal(res.status, 200);
-        assert.equal(Number(res.headers.get('content-length')), bytes.length);
-        assert.ok(Buffer.from(await res.arrayBuffer()).equals(bytes), 'byte-identical');
-      }
+      const { jpegId, wavId, storageName } = await uploadOffDisk(relay, jpeg, wav);
+      await expectServed(relay.config, jpegId, jpeg);
+      await expectServed(relay.config, wavId, wav);
 
       // A blob that no longer matches its row's SHA-256 is never served as the upload.
-      const name = rows.find((r) => r.id === up.body.mediaId)!.storage_name;
-      const damaged = Buffer.from(jpeg);
-      damaged.writeUInt8(damaged.readUInt8(damaged.length - 3) ^ 0xff, damaged.length - 3);
-      await relay.db.updateTable('media_blobs').set({ bytes: damaged }).where('storage_name', '=', name).execute();
-      const res = await fetch(signMediaUrl(relay.config, up.body.mediaId!, 60));
-      assert.equal(res.status, 404);
-      assert.equal(((await res.json()) as { error: string }).error, 'media_not_found');
+      await relay.db.updateTable('media_blobs').set({ bytes: damaged(jpeg) }).where('storage_name', '=', storageName(jpegId)).execute();
+      await expectRefused(relay.config, jpegId, 404, 'media_not_found');
     });
 
     it('a flag refused after the media was staged leaves no blob', async () => {

@@ -12,14 +12,9 @@ import { ENGINES } from '../testing/engines.js';
 import { startTestRelay, type TestRelay } from '../testing/harness.js';
 import { flagOf, postFlagWithMedia, request } from '../testing/client.js';
 import { sampleJpeg, wavAudio } from '../testing/media-fixtures.js';
+import { damaged, expectRefused, expectServed, uploadOffDisk } from '../testing/media-store-checks.js';
 import { startTestS3Server, type TestS3Server } from '../testing/s3-server.js';
 import { S3Client } from './s3-client.js';
-import { signMediaUrl } from './signed-url.js';
-
-const download = async (url: string) => {
-  const res = await fetch(url);
-  return { status: res.status, bytes: Buffer.from(await res.arrayBuffer()) };
-};
 
 // The S3 store (EYE_MEDIA_STORE=s3) on both engines, against an S3-compatible server that checks
 // every request's Signature V4.
@@ -40,18 +35,10 @@ for (const engine of ENGINES) {
 
     it('stores committed media as objects (no file, no blob) that a second relay on the same database serves byte-identical', async () => {
       assert.equal(relay.app.mediaStore.kind, 's3');
-      const s = await relay.createSession();
       const jpeg = sampleJpeg(4);
       const wav = wavAudio();
-      const up = await postFlagWithMedia(relay, s, flagOf(s, 'FACE_ABSENCE', { details: { durationMs: 5000 } }), { bytes: jpeg });
-      const upWav = await postFlagWithMedia(relay, s, flagOf(s, 'SOUND_DETECTED'), { bytes: wav });
-      assert.equal(up.status, 201, JSON.stringify(up.body));
-      assert.equal(upWav.status, 201, JSON.stringify(upWav.body));
-      assert.deepEqual((await readdir(relay.mediaDir)).filter((f) => f !== '.tmp'), [], 'no file in the media dir');
-      assert.deepEqual(await readdir(join(relay.mediaDir, '.tmp')), [], 'temp uploads removed');
+      const { jpegId, wavId, rows, storageName } = await uploadOffDisk(relay, jpeg, wav);
       assert.equal(Number((await relay.db.selectFrom('media_blobs').select((e) => e.fn.countAll().as('n')).executeTakeFirstOrThrow()).n), 0, 'no blob rows');
-      const rows = await relay.db.selectFrom('media').select(['id', 'storage_name']).where('session_id', '=', s.sessionId).execute();
-      assert.deepEqual((await relay.app.mediaStore.names()).sort(), rows.map((r) => r.storage_name).sort());
       assert.deepEqual((await objects()).sort(), rows.map((r) => `media/${r.storage_name}`).sort());
 
       // Another relay process on the same database and bucket (its own media dir, own port).
@@ -61,33 +48,22 @@ for (const engine of ENGINES) {
         other = await buildServer({ config: { ...relay.config, mediaDir: join(otherDir, 'media'), dataDir: otherDir }, logger: false });
         await other.listen({ port: 0, host: '127.0.0.1' });
         const otherConfig = { ...relay.config, publicUrl: `http://127.0.0.1:${(other.server.address() as AddressInfo).port}` };
-        for (const [id, bytes] of [
-          [up.body.mediaId!, jpeg],
-          [upWav.body.mediaId!, wav],
-        ] as const) {
-          for (const config of [relay.config, otherConfig]) {
-            const got = await download(signMediaUrl(config, id, 60));
-            assert.equal(got.status, 200);
-            assert.ok(got.bytes.equals(bytes), `byte-identical from ${config.publicUrl}`);
-          }
+        for (const config of [relay.config, otherConfig]) {
+          await expectServed(config, jpegId, jpeg);
+          await expectServed(config, wavId, wav);
         }
       } finally {
         await other?.close();
         await rm(otherDir, { recursive: true, force: true });
       }
 
-      // An object that no longer matches its row's SHA-256 is never served as the upload.
-      const name = rows.find((r) => r.id === up.body.mediaId)!.storage_name;
-      const damaged = Buffer.from(jpeg);
-      damaged.writeUInt8(damaged.readUInt8(damaged.length - 3) ^ 0xff, damaged.length - 3);
-      await new S3Client(s3.options).put(`media/${name}`, damaged, damaged.length, createHash('sha256').update(damaged).digest('hex'));
-      const res = await fetch(signMediaUrl(relay.config, up.body.mediaId!, 60));
-      assert.equal(res.status, 404);
-      assert.equal(((await res.json()) as { error: string }).error, 'media_not_found');
-      // Nor one grown larger (the relay stops reading one byte past the row's size).
-      const grown = Buffer.concat([jpeg, Buffer.alloc(1 << 20)]);
-      await new S3Client(s3.options).put(`media/${name}`, grown, grown.length, createHash('sha256').update(grown).digest('hex'));
-      assert.equal((await fetch(signMediaUrl(relay.config, up.body.mediaId!, 60))).status, 404);
+      // An object that no longer matches its row's SHA-256 is never served as the upload,
+      // nor one grown larger (the relay stops reading one byte past the row's size).
+      const client = new S3Client(s3.options);
+      for (const changed of [damaged(jpeg), Buffer.concat([jpeg, Buffer.alloc(1 << 20)])]) {
+        await client.put(`media/${storageName(jpegId)}`, changed, changed.length, createHash('sha256').update(changed).digest('hex'));
+        await expectRefused(relay.config, jpegId, 404, 'media_not_found');
+      }
       assert.deepEqual(s3.refused, [], 'every request to the object store was signed right');
     });
 
@@ -105,9 +81,7 @@ for (const engine of ENGINES) {
         assert.deepEqual(await readdir(join(relay.mediaDir, '.tmp')), [], 'temp upload removed');
         // Downloads of stored media answer the same retryable 503 meanwhile.
         const stored = await relay.db.selectFrom('media').select('id').limit(1).executeTakeFirstOrThrow();
-        const media = await fetch(signMediaUrl(relay.config, stored.id, 60));
-        assert.equal(media.status, 503);
-        assert.equal(((await media.json()) as { error: string }).error, 'media_store_unavailable');
+        const media = await expectRefused(relay.config, stored.id, 503, 'media_store_unavailable');
         assert.ok(Number(media.headers.get('retry-after')) > 0);
       } finally {
         await s3.start();
