@@ -77,7 +77,7 @@ export class S3Client {
   }
 
   /** The bytes under `key` (at most `maxBytes` of them: reading stops there), or null when there is no such object. */
-  async get(key: string, maxBytes = Infinity): Promise<Buffer | null> {
+  async get(key: string, maxBytes = MAX_ANSWER_BYTES): Promise<Buffer | null> {
     const answer = await this.#send('GET', this.#objectPath(key), {}, {}, EMPTY_SHA256, undefined, maxBytes);
     if (answer.status === 404) return null;
     this.#expect(answer, [200], `GET ${key}`);
@@ -115,12 +115,13 @@ export class S3Client {
 
   #bucketPath(): string {
     const root = this.#base.pathname.replace(/\/+$/, '');
-    return this.options.pathStyle ? `${root}/${encodeURIComponent(this.options.bucket)}` : root || '/';
+    return this.options.pathStyle ? `${root}/${rfc3986(this.options.bucket)}` : root || '/';
   }
 
   #objectPath(key: string): string {
     const bucket = this.#bucketPath();
-    return `${bucket === '/' ? '' : bucket}/${key.split('/').map(encodeURIComponent).join('/')}`;
+    // Encoded the way S3 canonicalizes a path (RFC 3986), since the signature covers it as sent.
+    return `${bucket === '/' ? '' : bucket}/${key.split('/').map(rfc3986).join('/')}`;
   }
 
   #expect(answer: S3Answer, ok: number[], what: string): void {
