@@ -33,9 +33,9 @@ export const ENGINE_PRELOAD_WAIT_MS = 15_000;
 
 export type { ProctorPhase } from '../../src/widget-state.js';
 
-
 /** The detectors: loaded by init() (or start()), so a page that never monitors never loads them. */
 const detectorsModule = () => import('../../src/detectors/index.js');
+
 /**
  * The catalog key of what the candidate reads for a flag (src/i18n: `warning.<FLAG>`, or a
  * calm generic line for flags without their own text); the relay gets the neutral FLAG_DESCRIPTIONS.

@@ -22,9 +22,9 @@ import type { outcomeText } from './outcome-text.js';
 import { styles } from './eye-system-check.styles.js';
 import { errorName } from '../../src/errors.js';
 
-// The checks and the calibration load when first run (separate chunks), keeping them out of the
-// widget's eager JS: an exam page that never shows the system check never downloads them.
-/** The checks and the words for their outcomes: only a page that runs a check loads them. */
+// The checks (with the words for their outcomes) and the calibration load when first run (separate
+// chunks), keeping them out of the widget's eager JS: an exam page that never runs a check never
+// downloads them.
 const checksModule = () => Promise.all([import('../../src/system-check/run.js'), import('./outcome-text.js')]).then(([run, text]) => ({ ...run, ...text }));
 const calibrationModule = () => import('../../src/system-check/calibration.js');
 
