@@ -218,8 +218,9 @@ export class RelayLink {
   }
 
   private loadTransport(): Promise<Transport> {
-    this.transport ??= Promise.all([import('./outbox.js'), this.options.client ?? import('./relay-client.js')]).then(
-      ([{ Outbox }, client]) => ({ openOutbox: Outbox.open.bind(Outbox), client: 'RelayClient' in client ? new client.RelayClient() : client }),
+    const newClient = () => import('./relay-client.js').then(({ RelayClient }) => new RelayClient());
+    this.transport ??= Promise.all([import('./outbox.js'), this.options.client ?? newClient()]).then(
+      ([{ Outbox }, client]) => ({ openOutbox: Outbox.open.bind(Outbox), client }),
       (err: unknown) => {
         this.transport = null; // a chunk that failed to load (network) is asked for again next time
         throw err;

@@ -504,12 +504,15 @@ export function relayPlugin() {
       return true;
     },
     /**
-     * Whether an opened page's fixture is ready (waits up to 10 s; callers poll).
+     * Whether an opened page's fixture is ready (waitReady waits up to 10 s; callers poll).
      * @param {{ handle: number }} args
      */
     async 'eye-page:ready'({ handle }) {
       const { page } = opened(handle);
-      return (await within10s(waitReady(page).then(() => true, () => false))) ?? false;
+      return waitReady(page).then(
+        () => true,
+        () => false,
+      );
     },
     /** @param {{ handle: number }} args */
     async 'eye-page:close'({ handle }) {
