@@ -135,10 +135,11 @@ export async function buildServer(opts: BuildServerOptions = {}): Promise<Fastif
  * Starts a relay from `config`, prints where it listens, and closes it cleanly on SIGTERM / SIGINT.
  * `deliveryOnly` (`eye-relay worker`): no HTTP listener, only the webhook delivery worker and the
  * retention job, so deliveries run on their own event loop (and core) beside relays started with
- * EYE_WEBHOOK_WORKER=0; on PostgreSQL it is woken by NOTIFY at each commit.
+ * EYE_WEBHOOK_WORKER=0; it is woken by NOTIFY at each commit on PostgreSQL, by changes of the WAL
+ * file on SQLite.
  */
 export async function serve(config: RelayConfig, opts: { deliveryOnly?: boolean } = {}): Promise<FastifyInstance> {
-  const app = await buildServer({ config, ...(opts.deliveryOnly ? { webhooks: { worker: true } } : {}) });
+  const app = await buildServer({ config, ...(opts.deliveryOnly ? { webhooks: { worker: true, watchWal: true } } : {}) });
   if (opts.deliveryOnly) await app.ready();
   else await app.listen({ port: config.port, host: config.host });
   let closing = false;

@@ -1,12 +1,18 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { SchemaScopedPostgresDialect } from './pg-introspector.js';
 import type { Database } from './schema.js';
 
 export type DbEngine = 'sqlite' | 'postgres';
+
+/** `pg`, loaded on first use: a relay on SQLite never holds its modules in memory. */
+export function loadPg(): typeof pg {
+  return createRequire(import.meta.url)('pg') as typeof pg;
+}
 
 export const DEFAULT_PG_APPLICATION_NAME = 'eye-relay';
 export const DEFAULT_PG_CONNECT_TIMEOUT_MS = 5000;
@@ -60,6 +66,11 @@ function withStatementCache(sqlite: BetterSqlite3.Database, max = 500): SqliteDa
   return {
     prepare(sql: string) {
       if (sql === 'rollback') return rollbackIfOpen;
+      // Kysely begins deferred: a transaction that reads and then writes fails at once with
+      // SQLITE_BUSY (no busy wait) when another process (`eye-relay worker`) committed in between.
+      // Immediate takes the write lock first, waiting up to busy_timeout. In one process nothing
+      // changes: Kysely runs one transaction at a time on the connection.
+      if (sql === 'begin') sql = 'begin immediate';
       let stmt = cache.get(sql);
       if (stmt) {
         cache.delete(sql); // re-insert: most recently used last
@@ -78,12 +89,17 @@ function withStatementCache(sqlite: BetterSqlite3.Database, max = 500): SqliteDa
   };
 }
 
+/** The file of a SQLite database URL (a path, or `sqlite:` / `sqlite://` and a path). */
+export function sqliteFileOf(databaseUrl: string): string {
+  return resolve(databaseUrl.replace(/^sqlite:(\/\/)?/i, ''));
+}
+
 /** Opens the database. `db.destroy()` closes the pool / file. */
 export function openDatabase(opts: DbOptions): { db: Kysely<Database>; engine: DbEngine } {
   const engine = engineOf(opts.databaseUrl);
   if (engine === 'postgres') {
     if (opts.pgSchema) assertSchemaName(opts.pgSchema);
-    const pool = new pg.Pool({
+    const pool = new (loadPg().Pool)({
       connectionString: opts.databaseUrl,
       max: opts.poolMax ?? 10,
       options: opts.pgSchema ? `-c search_path=${opts.pgSchema}` : undefined,
@@ -99,7 +115,7 @@ export function openDatabase(opts: DbOptions): { db: Kysely<Database>; engine: D
     pool.on('connect', (client) => client.on('error', () => {}));
     return { db: new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }) }), engine };
   }
-  const file = resolve(opts.databaseUrl.replace(/^sqlite:(\/\/)?/i, ''));
+  const file = sqliteFileOf(opts.databaseUrl);
   mkdirSync(dirname(file), { recursive: true });
   const sqlite = new BetterSqlite3(file);
   sqlite.pragma('journal_mode = WAL');

@@ -14,6 +14,12 @@ export interface GroupCommitOptions<T> {
   parallel?: number;
   /** Sorts a batch before it is written, e.g. by the row it locks, so parallel batches never deadlock. */
   order?: (a: T, b: T) => number;
+  /**
+   * Wait this long before starting a transaction, so that more writers join it (default 0: the
+   * writers of the same turn of the event loop). For writes nobody waits on, such as the worker's
+   * attempt outcomes: fewer, larger transactions.
+   */
+  gatherMs?: number;
   /** Told when a shared transaction failed and its items are being retried one by one. */
   onSharedFailure?: (err: unknown, items: number) => void;
 }
@@ -39,11 +45,13 @@ export class GroupCommit<T> {
       this.queue.push({ item, resolve, reject });
       if (!this.scheduled && this.active < this.parallel) {
         this.scheduled = true;
-        // Let writers of the same turn of the event loop join the first transaction.
-        setImmediate(() => {
+        // Let writers of the same turn of the event loop (or of gatherMs) join the first transaction.
+        const go = () => {
           this.scheduled = false;
           this.fill();
-        });
+        };
+        if (this.opts.gatherMs) setTimeout(go, this.opts.gatherMs);
+        else setImmediate(go);
       }
     });
   }

@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const app = await buildServer({
     config,
     logger: process.env.EYE_CHILD_LOG === '1' ? { level: 'info' } : false,
-    ...(process.env.EYE_CHILD_ROLE === 'worker' ? { webhooks: { worker: true } } : {}),
+    ...(process.env.EYE_CHILD_ROLE === 'worker' ? { webhooks: { worker: true, watchWal: true } } : {}),
   });
   if (process.env.EYE_BENCH_NOOP === '1') {
     app.post('/bench/noop', { schema: { hide: true } }, (request) => ({ ok: true, bytes: JSON.stringify(request.body ?? null).length }));

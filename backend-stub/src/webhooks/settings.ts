@@ -31,6 +31,12 @@ export interface WebhookSettings {
   worker: boolean;
   /** PostgreSQL: also LISTEN for NOTIFY wake-ups (other processes' commits). */
   listen: boolean;
+  /**
+   * SQLite: also wake on changes of the database's WAL file, i.e. on other processes' commits (on
+   * for `eye-relay worker`, beside relays at EYE_WEBHOOK_WORKER=0; a relay's own worker is told
+   * in-process and would only wake for its own writes).
+   */
+  watchWal: boolean;
 }
 
 export type WebhookSettingsInput = Partial<Omit<WebhookSettings, 'targets' | 'retry'>> & {
@@ -95,5 +101,6 @@ export function loadWebhookSettings(env: NodeJS.ProcessEnv, demo: boolean, input
     extraCa: input.extraCa ?? (env.EYE_WEBHOOK_CA_FILE ? readFileSync(env.EYE_WEBHOOK_CA_FILE, 'utf8') : null),
     worker: input.worker ?? bool(env.EYE_WEBHOOK_WORKER) ?? true,
     listen: input.listen ?? true,
+    watchWal: input.watchWal ?? false,
   };
 }

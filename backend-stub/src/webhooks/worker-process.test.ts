@@ -1,7 +1,8 @@
 /**
  * `eye-relay worker`: deliveries in their own process. The HTTP relay runs with
  * EYE_WEBHOOK_WORKER=0 and sends nothing itself; a worker process on the same database delivers
- * every event once it starts (woken by NOTIFY on PostgreSQL, by polling on SQLite).
+ * every event once it starts, and later ones as they commit: woken by NOTIFY on PostgreSQL and by
+ * changes of the WAL file on SQLite, not by its poll.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -32,6 +33,33 @@ for (const engine of ENGINES) {
       await receiver.waitFor((reqs) => reqs.filter((r) => r.body.includes('"flag_id":"wp-')).length >= 12, 60_000);
       const ids = receiver.requests.filter((r) => r.body.includes('"flag_id":"wp-')).map((r) => r.headers['webhook-id']);
       assert.equal(new Set(ids).size, 12, 'one webhook-id per flag');
+    } finally {
+      await worker?.stop();
+      await relay.stop();
+      await receiver.close();
+      await store.destroy();
+    }
+  });
+}
+
+for (const engine of ENGINES) {
+  test(`eye-relay worker is woken by the HTTP relay's commits, not by its poll (${engine})`, { timeout: 120_000 }, async () => {
+    const receiver = await startReceiver();
+    const store = await createRelayStore(engine, 'eye_wwake');
+    // A 10-minute poll: whatever arrives within the deadline below came through a wake-up.
+    const env = { LOG_LEVEL: 'error', EYE_WEBHOOK_POLL_MS: '600000' };
+    const relay = await spawnRelay(store, { createTenant: true, env: { ...env, EYE_WEBHOOK_WORKER: '0' } });
+    let worker: Awaited<ReturnType<typeof spawnRelay>> | null = null;
+    try {
+      await createEndpoint(relay.url, relay.apiKey!, `${receiver.url}/hook`);
+      const sessions = await createSessions(relay.url, relay.apiKey!, 2);
+      worker = await spawnRelay(store, { env: { ...env, EYE_CHILD_ROLE: 'worker' } });
+      // Whatever is due at its start is delivered; then the worker waits for a wake-up.
+      await new Promise((r) => setTimeout(r, 1000));
+      for (let i = 0; i < 3; i++) {
+        assert.equal((await request(relay.url, jsonFlag(sessions[i % 2]!, `wk-${i}`, i))).status, 201);
+        await receiver.waitFor((reqs) => reqs.some((r) => r.body.includes(`"flag_id":"wk-${i}"`)), 60_000);
+      }
     } finally {
       await worker?.stop();
       await relay.stop();

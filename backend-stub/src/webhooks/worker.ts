@@ -11,10 +11,13 @@
  * written only while the lease is still ours.
  */
 import { randomBytes } from 'node:crypto';
+import { watch, type FSWatcher } from 'node:fs';
 import { hostname } from 'node:os';
+import { basename, dirname } from 'node:path';
 import { sql, type Kysely } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import type { RelayConfig } from '../config.js';
+import { loadPg, sqliteFileOf } from '../db/connect.js';
 import { GroupCommit } from '../db/group-commit.js';
 import type { Database } from '../db/schema.js';
 import { signMediaUrl } from '../media/signed-url.js';
@@ -36,6 +39,12 @@ const HELD_SWEEP_MS = 10_000;
 
 /** Longest a finished attempt waits for others before the worker claims again (see attemptDone). */
 const REFILL_MAX_DELAY_MS = 5;
+
+/**
+ * Outcomes are written this long after the first of a batch: the receiver has its webhook already,
+ * and fewer, larger transactions leave more of the worker's time for sending.
+ */
+const OUTCOME_GATHER_MS = 5;
 
 /** Opened endpoint secrets kept, by sealed value (an AES-GCM open per attempt otherwise). */
 const OPENED_SECRETS_MAX = 1000;
@@ -86,41 +95,55 @@ export function liveSecrets(endpoint: WebhookEndpointRow, box: SecretBox, now = 
   return out;
 }
 
+/** A claimed delivery waiting for a free slot, with the batch read of its event and endpoint rows. */
+interface Ready {
+  claimed: Claimed;
+  rows: Promise<ClaimedRows>;
+}
+
 export class DeliveryWorker {
   readonly id = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
   private running = false;
   private loopDone: Promise<void> | null = null;
   private listenDone: Promise<void> | null = null;
-  private readonly inFlight = new Set<Promise<void>>();
+  /** Every claimed delivery's work (waiting, sending, recording its outcome), awaited by stop(). */
+  private readonly work = new Set<Promise<void>>();
   /** Keep-alive connections to receivers, as many per receiver as attempts may be in flight. */
   private readonly agents: AgentPool;
-  /** Attempts in flight per endpoint: a slow endpoint may hold at most perEndpointConcurrency slots. */
-  private readonly inFlightByEndpoint = new Map<string, number>();
   /**
-   * Deliveries with an attempt in flight here. Their lease is wall-clock time in the database: if
-   * the clock jumps forward past it, the row looks due again, and must not be sent a second time
-   * by the worker still waiting for its answer.
+   * Claimed deliveries not sent yet, in claim order. The worker claims up to twice its concurrency,
+   * so a freed slot is refilled at once from here while the next claim runs, instead of waiting a
+   * database round trip per slot. At most 2 x perEndpointConcurrency per endpoint wait here (two
+   * attempt timeouts at worst, well inside the lease).
    */
-  private readonly inFlightDeliveries = new Set<string>();
+  private ready: Ready[] = [];
+  /** Requests in flight, in all and per endpoint: a slow endpoint may hold at most perEndpointConcurrency slots. */
+  private sending = 0;
+  private readonly sendingByEndpoint = new Map<string, number>();
+  /**
+   * Deliveries claimed here whose outcome is not recorded yet. Their lease is wall-clock time in
+   * the database: if the clock jumps forward past it, the row looks due again, and must not be
+   * claimed a second time by this worker while it still sends it.
+   */
+  private readonly held = new Set<string>();
   private wakeUp: (() => void) | null = null;
   /** The first sweep waits a full interval: nothing to release at start that cannot wait 10 s. */
   private lastHeldSweep = performance.now();
   private wakePending = false;
   private listener: pg.Client | null = null;
+  private walWatcher: FSWatcher | null = null;
   private readonly onSignal = () => { this.wake(); };
   /** Outcomes of attempts that finish together are written in one transaction. */
   private readonly outcomes: GroupCommit<Outcome>;
-  /** Finished attempts wake the loop only once this few are left in flight (or after REFILL_MAX_DELAY_MS). */
-  private refillAt = 0;
   private refillTimer: NodeJS.Timeout | null = null;
+  /** The last claim found nothing due: freed slots wait for a signal or the next due time, not claim again. */
+  private lastClaimEmpty = false;
   /** Sealed secret -> secret: a sealed value never changes meaning (rotation writes a new one). */
   private readonly openedSecrets = new Map<string, string>();
 
   constructor(private readonly deps: WorkerDeps) {
     this.agents = new AgentPool(256, deps.settings.perEndpointConcurrency);
-    this.outcomes = new GroupCommit((batch) =>
-      deps.db.transaction().execute((trx) => recordOutcomes(trx, this.id, batch)),
-    );
+    this.outcomes = new GroupCommit((batch) => deps.db.transaction().execute((trx) => recordOutcomes(trx, this.id, batch)), { gatherMs: OUTCOME_GATHER_MS });
   }
 
   start(): void {
@@ -128,21 +151,56 @@ export class DeliveryWorker {
     this.running = true;
     outboxSignal.on('enqueued', this.onSignal);
     if (this.deps.settings.listen && isPostgres(this.deps.db)) this.listenDone = this.listen();
+    if (this.deps.settings.watchWal && !isPostgres(this.deps.db)) this.watchWal();
     this.loopDone = this.loop();
   }
 
-  /** Stops claiming, waits for attempts in flight to be recorded. Unclaimed work stays due in the DB. */
+  /**
+   * SQLite has no NOTIFY: another process's commit shows as a change of the `-wal` file. The
+   * folder is watched, not the file, which SQLite may delete and create again.
+   */
+  private watchWal(): void {
+    const file = sqliteFileOf(this.deps.config.databaseUrl);
+    const wal = `${basename(file)}-wal`;
+    try {
+      this.walWatcher = watch(dirname(file), { persistent: false }, (_event, name) => {
+        if (name === wal) this.wake();
+      });
+      this.walWatcher.on('error', (err) => {
+        this.deps.log.warn({ err }, 'webhook worker: watching the WAL file failed; polling');
+        this.walWatcher?.close();
+        this.walWatcher = null;
+      });
+    } catch (err) {
+      this.deps.log.warn({ err }, 'webhook worker: cannot watch the WAL file; polling');
+    }
+  }
+
+  /**
+   * Stops claiming, waits for attempts in flight to be recorded, and hands back claimed deliveries
+   * not sent yet (due again at once, for any worker). Unclaimed work stays due in the DB.
+   */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     outboxSignal.off('enqueued', this.onSignal);
+    this.walWatcher?.close();
+    this.walWatcher = null;
     this.wake();
     const l = this.listener;
     this.listener = null;
     await l?.end().catch(() => {});
     await this.listenDone;
     await this.loopDone;
-    await Promise.all([...this.inFlight]);
+    const unsent = this.ready.map((r) => r.claimed);
+    this.ready = [];
+    for (const c of unsent) this.held.delete(c.id);
+    if (unsent.length > 0) {
+      await this.unclaim(unsent).catch((err: unknown) => {
+        this.deps.log.warn({ err, deliveries: unsent.length }, 'webhook worker: could not hand back unsent claims; they are due again when their lease ends');
+      });
+    }
+    await Promise.all([...this.work]);
     this.agents.close();
   }
 
@@ -158,20 +216,75 @@ export class DeliveryWorker {
   }
 
   /**
-   * An attempt finished: its slot is free. Claiming again at once would cost one claim transaction
-   * (and its reads) per delivery under a backlog; instead the loop is woken once half of what the
-   * last claim left in flight has finished, so one claim refills many slots, or at the latest
-   * after REFILL_MAX_DELAY_MS (new deliveries wake the loop at once through the outbox signal).
+   * Claimed deliveries this worker may still take: twice its concurrency, minus those sending or
+   * ready. Answered ones waiting for their outcome write do not count, unless writes fall far
+   * behind (the database is slow or down): then nothing more is claimed until they catch up.
    */
-  private attemptDone(): void {
-    if (this.inFlight.size <= this.refillAt || !this.running) {
-      this.wake();
-      return;
+  private claimRoom(): number {
+    const { concurrency } = this.deps.settings;
+    const unsent = this.sending + this.ready.length;
+    if (this.held.size - unsent > 4 * concurrency) return 0;
+    return 2 * concurrency - unsent;
+  }
+
+  /** The loop claims more once this few are ready (one claim then refills many slots). */
+  private lowWater(): number {
+    return Math.floor(this.deps.settings.concurrency / 2);
+  }
+
+  /**
+   * A request finished: its slot goes to the next ready delivery. The loop claims again at once
+   * when few are left ready; when a slot stays free with nothing ready for it (the ready ones wait
+   * for busy endpoints), after REFILL_MAX_DELAY_MS, so that the slots freed meanwhile share that
+   * claim. New deliveries wake the loop at once through the outbox signal.
+   */
+  private slotFreed(endpointId: string): void {
+    this.sending--;
+    const n = (this.sendingByEndpoint.get(endpointId) ?? 1) - 1;
+    if (n > 0) this.sendingByEndpoint.set(endpointId, n);
+    else this.sendingByEndpoint.delete(endpointId);
+    if (!this.running) return;
+    this.dispatch();
+    if (this.lastClaimEmpty || this.claimRoom() <= 0) return;
+    if (this.ready.length <= this.lowWater()) this.wake();
+    else if (this.sending < this.deps.settings.concurrency) {
+      this.refillTimer ??= setTimeout(() => {
+        this.refillTimer = null;
+        this.wake();
+      }, REFILL_MAX_DELAY_MS);
     }
-    this.refillTimer ??= setTimeout(() => {
-      this.refillTimer = null;
-      this.wake();
-    }, REFILL_MAX_DELAY_MS);
+  }
+
+  /**
+   * Starts ready deliveries in claim order while slots are free: at most perEndpointConcurrency
+   * per endpoint, and endpoints that already have requests in flight share all but reservedSlots.
+   */
+  private dispatch(): void {
+    const { concurrency, perEndpointConcurrency } = this.deps.settings;
+    const busyCap = concurrency - reservedSlots(concurrency);
+    if (!this.running) return; // stop() hands the ready ones back
+    for (let i = 0; i < this.ready.length && this.sending < concurrency; ) {
+      const r = this.ready[i];
+      if (!r) break;
+      const n = this.sendingByEndpoint.get(r.claimed.endpoint_id) ?? 0;
+      if (n >= perEndpointConcurrency || (n > 0 && this.sending >= busyCap)) {
+        i++;
+        continue;
+      }
+      this.ready.splice(i, 1);
+      this.sending++;
+      this.sendingByEndpoint.set(r.claimed.endpoint_id, n + 1);
+      const c = r.claimed;
+      const p: Promise<void> = this.deliver(r)
+        .catch((err: unknown) => {
+          this.deps.log.error({ err, deliveryId: c.id }, 'webhook worker: attempt failed unexpectedly');
+        })
+        .finally(() => {
+          this.work.delete(p);
+          this.held.delete(c.id);
+        });
+      this.work.add(p);
+    }
   }
 
   /** `running`, read through a call: stop() clears it while the loops await. */
@@ -198,7 +311,7 @@ export class DeliveryWorker {
   private async listen(): Promise<void> {
     const { databaseUrl, pgSchema, pgApplicationName } = this.deps.config;
     while (this.running) {
-      const client = new pg.Client({ connectionString: databaseUrl, options: pgSchema ? `-c search_path=${pgSchema}` : undefined, application_name: pgApplicationName });
+      const client = new (loadPg().Client)({ connectionString: databaseUrl, options: pgSchema ? `-c search_path=${pgSchema}` : undefined, application_name: pgApplicationName });
       // Listening from the start: a connection dropped during connect or LISTEN must not crash the process.
       const closed = new Promise<void>((resolve) => {
         client.on('error', () => { resolve(); });
@@ -230,45 +343,39 @@ export class DeliveryWorker {
     const { concurrency, pollIntervalMs } = this.deps.settings;
     while (this.running) {
       this.wakePending = false;
+      this.dispatch();
+      const room = this.claimRoom();
+      // Claim when few are ready, or when a slot is free that no ready delivery may take.
+      const claiming = room > 0 && (this.ready.length <= this.lowWater() || this.sending < concurrency);
       let claimed: Claimed[] = [];
-      const free = concurrency - this.inFlight.size;
       try {
-        if (free > 0) claimed = await this.claim(free);
+        if (claiming) claimed = await this.claim(room);
       } catch (err) {
         this.deps.log.error({ err }, 'webhook worker: claim failed');
       }
-      const rows = this.rowsOf(claimed);
-      rows.catch(() => {}); // each delivery awaits it and reports a failure itself
-      for (const c of claimed) {
-        this.inFlightByEndpoint.set(c.endpoint_id, (this.inFlightByEndpoint.get(c.endpoint_id) ?? 0) + 1);
-        this.inFlightDeliveries.add(c.id);
-        const p: Promise<void> = this.deliver(c, rows)
-          .catch((err: unknown) => {
-            this.deps.log.error({ err, deliveryId: c.id }, 'webhook worker: attempt failed unexpectedly');
-          })
-          .finally(() => {
-            this.inFlight.delete(p);
-            this.inFlightDeliveries.delete(c.id);
-            const n = (this.inFlightByEndpoint.get(c.endpoint_id) ?? 1) - 1;
-            if (n > 0) this.inFlightByEndpoint.set(c.endpoint_id, n);
-            else this.inFlightByEndpoint.delete(c.endpoint_id);
-            this.attemptDone();
-          });
-        this.inFlight.add(p);
+      if (claiming) this.lastClaimEmpty = claimed.length === 0;
+      if (claimed.length > 0) {
+        const rows = this.rowsOf(claimed);
+        rows.catch(() => {}); // each delivery awaits it and reports a failure itself
+        for (const c of claimed) {
+          this.held.add(c.id);
+          this.ready.push({ claimed: c, rows });
+        }
+        this.dispatch();
       }
-      if (claimed.length > 0) this.refillAt = Math.floor(this.inFlight.size / 2);
       if (!this.isRunning()) break;
-      if (claimed.length > 0 && claimed.length === free) continue;
+      // A full claim: more may be due (the room refills as requests finish).
+      if (claimed.length > 0 && claimed.length === room && this.claimRoom() > 0) continue;
       let waitMs = pollIntervalMs;
-      // After a claim, the attempts it started wake the loop when they finish; only an empty claim
+      // After a claim, the requests it started wake the loop when they finish; only an empty claim
       // needs to know when the next delivery (a scheduled retry) falls due.
-      if (claimed.length === 0 && this.inFlight.size < concurrency) {
+      if (claiming && claimed.length === 0) {
         await this.sweepHeld();
         try {
           const due = await this.nextDueInMs();
           // Due now but not claimed: rows of our busy endpoints (a completion wakes us), rows in
           // another worker's claim transaction, or rows that just became due: look again soon.
-          if (due !== null) waitMs = Math.min(waitMs, due > 0 ? due : this.inFlight.size > 0 ? 250 : 50);
+          if (due !== null) waitMs = Math.min(waitMs, due > 0 ? due : this.sending > 0 ? 250 : 50);
         } catch {
           /* poll */
         }
@@ -318,21 +425,25 @@ export class DeliveryWorker {
 
   /**
    * Claims up to `limit` due deliveries and inserts their attempt rows, in one short transaction.
-   * At most `perEndpointConcurrency` attempts per endpoint are in flight in this worker, and
-   * endpoints with attempts in flight share all but `reservedSlots`, so slow or hanging endpoints
-   * cannot hold every slot.
+   * An endpoint may have at most 3 x perEndpointConcurrency claimed and not yet answered here
+   * (sending or ready), and endpoints that have some share all but reservedSlots of the worker's
+   * room, so slow or hanging endpoints cannot take every claim.
    */
   async claim(limit: number): Promise<Claimed[]> {
     const now = nowDate();
     const nowIso = now.toISOString();
     const leaseUntil = new Date(now.getTime() + this.deps.settings.leaseMs).toISOString();
     const me = this.id;
-    const perEndpoint = this.deps.settings.perEndpointConcurrency;
-    const busyCap = this.deps.settings.concurrency - reservedSlots(this.deps.settings.concurrency);
-    // Endpoints that may not get another attempt now are left out of the query, so that a backlog of
+    const { concurrency, perEndpointConcurrency } = this.deps.settings;
+    const perEndpoint = 3 * perEndpointConcurrency;
+    const busyCap = 2 * concurrency - reservedSlots(concurrency);
+    const load = new Map(this.sendingByEndpoint);
+    for (const r of this.ready) load.set(r.claimed.endpoint_id, (load.get(r.claimed.endpoint_id) ?? 0) + 1);
+    const active = this.sending + this.ready.length;
+    // Endpoints that may not get another claim now are left out of the query, so that a backlog of
     // theirs cannot fill the candidate window and hide the due deliveries of other endpoints.
-    const excluded = [...this.inFlightByEndpoint].filter(([, n]) => n >= perEndpoint || this.inFlight.size >= busyCap).map(([id]) => id);
-    const inFlight = [...this.inFlightDeliveries];
+    const excluded = [...load].filter(([, n]) => n >= perEndpoint || active >= busyCap).map(([id]) => id);
+    const held = [...this.held];
     return this.deps.db.transaction().execute(async (trx) => {
       // PostgreSQL: candidates are row-locked until this transaction ends; rows another worker is
       // claiming right now are skipped, not waited for.
@@ -344,20 +455,19 @@ export class DeliveryWorker {
         .where('d.next_attempt_at', '<=', nowIso)
         .where('e.enabled', '=', 1)
         .$if(excluded.length > 0, (q) => q.where('d.endpoint_id', 'not in', excluded))
-        .$if(inFlight.length > 0, (q) => q.where('d.id', 'not in', inFlight))
+        .$if(held.length > 0, (q) => q.where('d.id', 'not in', held))
         .orderBy('d.next_attempt_at')
         .orderBy('d.id') // same due time: creation order (ids sort by creation, outbox.ts newId)
         .limit(limit * 4)
         .$if(isPostgres(trx), (q) => q.forUpdate('d').skipLocked())
         .execute();
-      const load = new Map(this.inFlightByEndpoint);
       const picked: string[] = [];
       for (const c of candidates) {
         if (picked.length >= limit) break;
         const n = load.get(c.endpoint_id) ?? 0;
         if (n >= perEndpoint) continue;
-        // An endpoint that already has attempts in flight may not take the reserved slots.
-        if (n > 0 && this.inFlight.size + picked.length >= busyCap) continue;
+        // An endpoint that already has claims here may not take the reserved room.
+        if (n > 0 && active + picked.length >= busyCap) continue;
         load.set(c.endpoint_id, n + 1);
         picked.push(c.id);
       }
@@ -408,16 +518,49 @@ export class DeliveryWorker {
     return { events: new Map(events.map((e) => [e.id, e])), endpoints: new Map(endpoints.map((e) => [e.id, e])) };
   }
 
-  /** Sends attempt `c.attempts` of one claimed delivery and records the outcome. */
-  private async deliver(c: Claimed, rows: Promise<ClaimedRows>): Promise<void> {
-    const { events, endpoints } = await rows;
-    const event = events.get(c.event_id);
-    const endpoint = endpoints.get(c.endpoint_id);
+  /**
+   * Hands claimed deliveries that were never sent back (stop()): their attempt rows go, the attempt
+   * count and due time are as before the claim. Only while the lease is still ours.
+   */
+  private async unclaim(claimed: Claimed[]): Promise<void> {
+    const ids = claimed.map((c) => c.id);
+    const nowIso = nowDate().toISOString();
+    await this.deps.db.transaction().execute(async (trx) => {
+      const mine = await trx
+        .updateTable('webhook_deliveries')
+        .set({ lease_owner: null, next_attempt_at: nowIso, attempts: sql<number>`attempts - 1`, updated_at: nowIso })
+        .where('id', 'in', ids)
+        .where('lease_owner', '=', this.id)
+        .where('status', '=', 'pending')
+        .returning(['id', 'attempts'])
+        .execute();
+      if (mine.length === 0) return;
+      await trx
+        .deleteFrom('webhook_attempts')
+        .where('worker_id', '=', this.id)
+        .where('finished_at', 'is', null)
+        .where('delivery_id', 'in', mine.map((m) => m.id))
+        .execute();
+    });
+  }
+
+  /**
+   * Sends attempt `claimed.attempts` of one ready delivery, frees its slot as soon as the answer
+   * is in (the next ready delivery need not wait for this one's write), then records the outcome.
+   */
+  private async deliver({ claimed: c, rows }: Ready): Promise<void> {
+    let event: WebhookEventRow | undefined;
+    let endpoint: WebhookEndpointRow | undefined;
     let result: PostResult;
-    if (!event || !endpoint) {
-      result = { statusCode: null, latencyMs: 0, error: 'event or endpoint no longer exists', responseExcerpt: null, retryAfter: null };
-    } else {
-      result = await this.send(event, endpoint);
+    try {
+      const { events, endpoints } = await rows;
+      event = events.get(c.event_id);
+      endpoint = endpoints.get(c.endpoint_id);
+      result = !event || !endpoint
+        ? { statusCode: null, latencyMs: 0, error: 'event or endpoint no longer exists', responseExcerpt: null, retryAfter: null }
+        : await this.send(event, endpoint);
+    } finally {
+      this.slotFreed(c.endpoint_id);
     }
     const now = nowDate();
     const step = isSuccess(result.statusCode)

@@ -7,6 +7,7 @@ import { identityReenrollMigration } from './0006_identity_reenroll.js';
 import { consoleMigration } from './0008_console.js';
 import { consentMigration } from './0010_consent.js';
 import { mediaBlobsMigration } from './0011_media_blobs.js';
+import { deliveryClaimOrderMigration } from './0012_delivery_claim_order.js';
 
 /**
  * Every migration, in order. Kysely runs them sorted by name, so names start with a 4-digit
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008_console': consoleMigration,
   '0010_consent': consentMigration,
   '0011_media_blobs': mediaBlobsMigration,
+  '0012_delivery_claim_order': deliveryClaimOrderMigration,
 };

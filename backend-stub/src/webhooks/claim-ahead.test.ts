@@ -1,0 +1,68 @@
+/**
+ * The worker claims ahead (up to twice its concurrency), so a freed slot is refilled without a
+ * database round trip. Claimed deliveries it has not sent when it stops are handed back: due again
+ * at once, their attempt count as before, no attempt row left open.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { ENGINES } from '../testing/engines.js';
+import { startTestRelay } from '../testing/harness.js';
+import { startReceiver } from '../testing/receiver.js';
+import { FAST_WEBHOOKS, postFlag, registerEndpoint, startedSession } from '../testing/webhook-fixtures.js';
+import { SecretBox } from './secret-box.js';
+import { loadWebhookSettings } from './settings.js';
+import { DeliveryWorker } from './worker.js';
+
+const quietLog = { info() {}, warn() {}, error() {} };
+
+for (const engine of ENGINES) {
+  describe(`claiming ahead (${engine})`, () => {
+    test('a stopped worker hands back what it claimed but did not send', async (t) => {
+      const rx = await startReceiver({ responder: () => ({ hang: true }) });
+      t.after(() => rx.close());
+      const relay = await startTestRelay({ engine, webhooks: { ...FAST_WEBHOOKS, worker: false } });
+      t.after(() => relay.close());
+      const ep = await registerEndpoint(relay, `${rx.url}/hang`, ['proctoring_event.*']);
+      const s = await startedSession(relay);
+      for (let i = 0; i < 6; i++) assert.equal((await postFlag(relay, s, { type: 'EXIT_FULLSCREEN' })).status, 201);
+      const pending = await relay.db.selectFrom('webhook_deliveries').select(['id']).where('endpoint_id', '=', ep.id).execute();
+      assert.ok(pending.length >= 6, `${pending.length} deliveries`);
+
+      // One request at a time to the endpoint; the worker claims up to 3 of its deliveries ahead.
+      const settings = loadWebhookSettings({}, false, { ...FAST_WEBHOOKS, timeoutMs: 1500, concurrency: 4, perEndpointConcurrency: 1 });
+      const worker = new DeliveryWorker({ db: relay.db, config: relay.config, settings, secrets: new SecretBox(relay.config.secret), log: quietLog });
+      worker.start();
+      await rx.waitFor((rs) => rs.length >= 1, 10_000);
+      const claimedRows = async () => relay.db.selectFrom('webhook_deliveries').select(['id', 'attempts', 'lease_owner', 'status']).where('endpoint_id', '=', ep.id).where('lease_owner', '=', worker.id).execute();
+      const claimed = await claimedRows();
+      assert.equal(claimed.length, 3, 'three claimed: one sending, two ready');
+      assert.equal(rx.requests.length, 1, 'only one sent: one slot per endpoint');
+      const sentId = rx.requests[0]!.headers['webhook-id'];
+
+      await worker.stop();
+      assert.equal(rx.requests.length, 1, 'nothing more is sent while stopping');
+      const after = await relay.db.selectFrom('webhook_deliveries').innerJoin('webhook_events as e', 'e.id', 'webhook_deliveries.event_id').select(['webhook_deliveries.id', 'webhook_deliveries.attempts', 'webhook_deliveries.lease_owner', 'webhook_deliveries.status', 'e.id as event_id']).where('webhook_deliveries.id', 'in', claimed.map((c) => c.id)).execute();
+      const sent = after.filter((r) => r.event_id === sentId);
+      const unsent = after.filter((r) => r.event_id !== sentId);
+      assert.equal(sent.length, 1);
+      assert.equal(unsent.length, 2);
+      // The one sent timed out: its attempt is recorded, a retry is scheduled.
+      assert.deepEqual([sent[0]!.attempts, sent[0]!.lease_owner, sent[0]!.status], [1, null, 'pending']);
+      for (const r of unsent) assert.deepEqual([r.attempts, r.lease_owner, r.status], [0, null, 'pending'], 'handed back as before the claim');
+      const attempts = await relay.db.selectFrom('webhook_attempts').selectAll().where('delivery_id', 'in', claimed.map((c) => c.id)).execute();
+      assert.equal(attempts.length, 1, 'only the attempt that was sent is logged');
+      assert.equal(attempts[0]!.error?.startsWith('timeout'), true, attempts[0]!.error ?? 'no error');
+      assert.ok(attempts[0]!.finished_at);
+
+      // A worker started afterwards delivers the handed-back ones at once (no lease to wait out).
+      const ok = await startReceiver();
+      t.after(() => ok.close());
+      await relay.db.updateTable('webhook_endpoints').set({ url: `${ok.url}/ok` }).where('id', '=', ep.id).execute();
+      const next = new DeliveryWorker({ db: relay.db, config: relay.config, settings, secrets: new SecretBox(relay.config.secret), log: quietLog });
+      next.start();
+      t.after(() => next.stop());
+      const unsentEvents = new Set(unsent.map((r) => r.event_id));
+      await ok.waitFor((rs) => [...unsentEvents].every((id) => rs.some((r) => r.headers['webhook-id'] === id)), 10_000);
+    });
+  });
+}
