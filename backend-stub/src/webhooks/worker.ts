@@ -9,6 +9,10 @@
  * single writer plus a guarded update. A worker that dies leaves the lease to expire: the row is
  * then simply due again and another worker (or the restarted relay) resumes it. Results are
  * written only while the lease is still ours.
+ *
+ * Pipelining: claims run ahead of sending (a ready queue of up to twice the concurrency), a slot is
+ * freed as soon as its answer is in, and outcomes are written in gathered batches, so the database
+ * round trips of one batch overlap the requests of the next instead of idling the slots.
  */
 import { randomBytes } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
