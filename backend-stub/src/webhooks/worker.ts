@@ -41,7 +41,7 @@ import { now as clockNow, nowDate } from '../clock.js';
 /** How often an idle worker looks for held deliveries of enabled endpoints (sweepHeld). */
 const HELD_SWEEP_MS = 10_000;
 
-/** Longest a finished attempt waits for others before the worker claims again (see attemptDone). */
+/** Longest a freed slot with nothing ready for it waits for others before the worker claims again (see slotFreed). */
 const REFILL_MAX_DELAY_MS = 5;
 
 /**
