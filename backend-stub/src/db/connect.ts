@@ -6,6 +6,7 @@ import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from
 import type pg from 'pg';
 import { SchemaScopedPostgresDialect } from './pg-introspector.js';
 import type { Database } from './schema.js';
+import { startWalCheckpointer } from './wal-checkpointer.js';
 
 export type DbEngine = 'sqlite' | 'postgres';
 
@@ -33,6 +34,11 @@ export interface DbOptions {
   pgConnectTimeoutMs?: number;
   /** SQLite page cache per connection, KiB (default 2000). */
   sqliteCacheKiB?: number;
+  /**
+   * SQLite: checkpoint the WAL from a worker thread instead of inside commits (db/wal-checkpointer.ts).
+   * For long-lived relay connections; a short-lived one (a CLI command) keeps SQLite's own.
+   */
+  checkpointThread?: boolean;
 }
 
 export function engineOf(databaseUrl: string): DbEngine {
@@ -51,7 +57,7 @@ export function assertSchemaName(name: string): void {
  * relay runs a small, fixed set of query shapes, so statements are kept by SQL text (bounded).
  * Safe to share: Kysely runs one query at a time on the connection.
  */
-function withStatementCache(sqlite: BetterSqlite3.Database, max = 500): SqliteDatabase {
+function withStatementCache(sqlite: BetterSqlite3.Database, beforeClose: () => void, max = 500): SqliteDatabase {
   const cache = new Map<string, BetterSqlite3.Statement>();
   // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL, SQLITE_IOERR); Kysely's
   // ROLLBACK then fails with "no transaction is active" and that error would hide the real one
@@ -84,6 +90,7 @@ function withStatementCache(sqlite: BetterSqlite3.Database, max = 500): SqliteDa
     },
     close() {
       cache.clear();
+      beforeClose();
       sqlite.close();
     },
   };
@@ -125,5 +132,16 @@ export function openDatabase(opts: DbOptions): { db: Kysely<Database>; engine: D
   // better-sqlite3 builds SQLite with a 16 MB page cache; the relay's hot rows (recent flags,
   // due deliveries) fit in SQLite's own default of 2 MB, and a bounded cache keeps RSS flat.
   sqlite.pragma(`cache_size = -${opts.sqliteCacheKiB ?? 2000}`);
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) }), engine };
+  // A WAL file keeps its largest size after a checkpoint; cap what stays on disk after a burst.
+  sqlite.pragma('journal_size_limit = 67108864');
+  let checkpointer: { stop(): void } | null = null;
+  if (opts.checkpointThread) {
+    sqlite.pragma('wal_autocheckpoint = 0');
+    checkpointer = startWalCheckpointer(file, () => {
+      if (sqlite.open) sqlite.pragma('wal_autocheckpoint = 1000');
+    });
+    if (!checkpointer) sqlite.pragma('wal_autocheckpoint = 1000');
+  }
+  const database = withStatementCache(sqlite, () => checkpointer?.stop());
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), engine };
 }
