@@ -4,7 +4,7 @@ import type { Database, FlagRow, SessionRow } from '../db/schema.js';
 import { evaluateRules } from '../incidents/rules.js';
 import { applyRuleHits } from '../incidents/service.js';
 import { carryEvidence, flagEvidence, scoreOfEvidence } from '../risk/score.js';
-import { flagCountAndRiskSettings } from '../risk/service.js';
+import type { ExamRiskSettings } from '../risk/service.js';
 import { flagEvent, sessionEndedEvent, sessionStartedEvent } from '../webhooks/catalog.js';
 import { enqueueEvent } from '../webhooks/outbox.js';
 import { canTransition } from './status.js';
@@ -19,7 +19,13 @@ import { now as clockNow } from '../clock.js';
 export type DomainEvent =
   | { kind: 'session.started'; session: SessionRow }
   | { kind: 'session.ended'; session: SessionRow; exitReason: string }
-  | { kind: 'flag'; session: SessionRow; flag: FlagRow };
+  | { kind: 'flag'; session: SessionRow; flag: FlagRow; counted: FlagCount };
+
+/** A flag's count in its session (itself included) and its exam's risk settings, read with the session's lock (sessions/service.ts lockSessionForFlag). */
+export interface FlagCount {
+  count: number;
+  settings: ExamRiskSettings;
+}
 
 /**
  * Writes outbox rows (events kept for replay + one delivery per subscribed endpoint), the risk
@@ -37,7 +43,7 @@ export async function emitDomainEvents(trx: Kysely<Database>, event: DomainEvent
       await onSessionEnded(trx, event.session, event.exitReason);
       return event.session;
     case 'flag':
-      return onFlag(trx, event.session, event.flag);
+      return onFlag(trx, event.session, event.flag, event.counted);
   }
 }
 
@@ -50,10 +56,9 @@ async function onSessionEnded(trx: Kysely<Database>, session: SessionRow, exitRe
   await enqueueEvent(trx, { tenantId: session.tenant_id, sessionId: session.id, event: sessionEndedEvent(session, exitReason, summary, score) });
 }
 
-async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow): Promise<SessionRow> {
+async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow, counted: FlagCount): Promise<SessionRow> {
   if (!isFlagEvent(flag.type)) return session;
-  // The flag is already inserted, so it counts itself; the exam's settings come with the count.
-  const { count: countThisSession, settings } = await flagCountAndRiskSettings(trx, session, flag.type);
+  const { count: countThisSession, settings } = counted;
 
   const proctoring = flagEvent(session, flag, countThisSession);
   // A tab switch without its duration yet is announced when it ends (sessions/tab-switch.ts).

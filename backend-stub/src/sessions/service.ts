@@ -6,6 +6,7 @@ import type { Database, Exam, SessionRow, SessionStatus } from '../db/schema.js'
 import { hotQuery } from '../db/hot-sql.js';
 import { httpError } from '../errors.js';
 import { emitDomainEvents } from './pipeline.js';
+import { riskSettingsOf, type ExamRiskSettings } from '../risk/service.js';
 import { canTransition, isEnded } from './status.js';
 import { nowIso } from '../clock.js';
 
@@ -69,6 +70,42 @@ export async function lockSession(trx: Kysely<Database>, engine: DbEngine, sessi
   const [row] = await hotQuery<SessionRow>(trx, engine === 'postgres' ? LOCK_SESSION_PG : LOCK_SESSION, [sessionId, tenantId]);
   if (!row) throw httpError(404, 'session_not_found', 'session not found');
   return row;
+}
+
+/**
+ * The flag path's lock: the session row (locked as by lockSession), how many flags of `flagType`
+ * it had before this one, and its exam's risk settings, in one statement instead of two (a round
+ * trip less per flag on PostgreSQL). Under the lock the count is exact; the caller adds the new flag.
+ */
+const LOCK_SESSION_FOR_FLAG = `select s.*,
+  (select count(*) from flags f where f.session_id = s.id and f.type = ?) as eye_prior_count,
+  e.id as eye_exam_id, e.escalation_threshold as eye_escalation_threshold, e.critical_threshold as eye_critical_threshold, e.auto_pause as eye_auto_pause
+  from sessions s left join exams e on e.tenant_id = s.tenant_id and e.id = s.exam_id
+  where s.id = ? and s.tenant_id = ?`;
+const LOCK_SESSION_FOR_FLAG_PG = `${LOCK_SESSION_FOR_FLAG} for update of s`;
+
+type LockForFlagRow = SessionRow & {
+  eye_prior_count: number | string;
+  eye_exam_id: string | null;
+  eye_escalation_threshold: unknown;
+  eye_critical_threshold: unknown;
+  eye_auto_pause: unknown;
+};
+
+/** What the flag path learns with its lock (see lockSessionForFlag). */
+export interface FlagLock {
+  session: SessionRow;
+  /** Stored flags of the posted type in this session, before this one. */
+  priorCount: number;
+  settings: ExamRiskSettings;
+}
+
+export async function lockSessionForFlag(trx: Kysely<Database>, engine: DbEngine, sessionId: string, tenantId: string, flagType: string): Promise<FlagLock> {
+  const [row] = await hotQuery<LockForFlagRow>(trx, engine === 'postgres' ? LOCK_SESSION_FOR_FLAG_PG : LOCK_SESSION_FOR_FLAG, [flagType, sessionId, tenantId]);
+  if (!row) throw httpError(404, 'session_not_found', 'session not found');
+  const { eye_prior_count, eye_exam_id, eye_escalation_threshold, eye_critical_threshold, eye_auto_pause, ...session } = row;
+  const exam = eye_exam_id === null ? undefined : { escalation_threshold: eye_escalation_threshold, critical_threshold: eye_critical_threshold, auto_pause: eye_auto_pause };
+  return { session, priorCount: Number(eye_prior_count), settings: riskSettingsOf(exam) };
 }
 
 const EXIT_REASONS: Partial<Record<SessionStatus, string>> = {
