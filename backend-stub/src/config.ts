@@ -19,6 +19,8 @@ export interface RelayConfig {
   pgSchema: string | null;
   /** PostgreSQL `application_name` of the relay's connections (EYE_PG_APPLICATION_NAME, default eye-relay). */
   pgApplicationName: string;
+  /** PostgreSQL: named prepared statements (EYE_PG_PREPARE, default on; 0 behind a transaction-mode pooler such as PgBouncer). */
+  pgPrepare: boolean;
   dataDir: string;
   /** Upload temp files, and committed media when `mediaStore` is `disk`. */
   mediaDir: string;
@@ -280,6 +282,7 @@ export function loadConfig(
     dbEngine: engineOf(databaseUrl),
     pgSchema: e.EYE_PG_SCHEMA || null,
     pgApplicationName: e.EYE_PG_APPLICATION_NAME || DEFAULT_PG_APPLICATION_NAME,
+    pgPrepare: bool(e.EYE_PG_PREPARE, true),
     dataDir,
     mediaDir: resolve(e.MEDIA_DIR || join(dataDir, 'media')),
     mediaStore,
@@ -312,7 +315,7 @@ export function loadConfig(
 
 /** How the relay opens its database from its configuration. */
 export function dbOptionsOf(c: RelayConfig): DbOptions {
-  return { databaseUrl: c.databaseUrl, pgSchema: c.pgSchema, pgApplicationName: c.pgApplicationName };
+  return { databaseUrl: c.databaseUrl, pgSchema: c.pgSchema, pgApplicationName: c.pgApplicationName, pgPrepare: c.pgPrepare };
 }
 
 function redactUrl(url: string): string {

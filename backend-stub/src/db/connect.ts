@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import type pg from 'pg';
 import { SchemaScopedPostgresDialect } from './pg-introspector.js';
+import { prepareStatements } from './pg-prepared.js';
 import type { Database } from './schema.js';
 import { startWalCheckpointer } from './wal-checkpointer.js';
 
@@ -30,6 +31,8 @@ export interface DbOptions {
    * see in pg_stat_activity, and how a chaos test finds this relay's backends.
    */
   pgApplicationName?: string;
+  /** PostgreSQL: parameterised queries as named prepared statements (db/pg-prepared.ts); default true. */
+  pgPrepare?: boolean;
   /** PostgreSQL: give up getting a connection after this long (the request answers 503), ms. */
   pgConnectTimeoutMs?: number;
   /** SQLite page cache per connection, KiB (default 2000). */
@@ -120,6 +123,7 @@ export function openDatabase(opts: DbOptions): { db: Kysely<Database>; engine: D
     // rejects and reaches its request as a 503; the broken client is not queryable and is removed
     // from the pool when released, so the next request opens a fresh connection.
     pool.on('connect', (client) => client.on('error', () => {}));
+    if (opts.pgPrepare !== false) prepareStatements(pool);
     return { db: new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }) }), engine };
   }
   const file = sqliteFileOf(opts.databaseUrl);
