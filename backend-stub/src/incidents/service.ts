@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database, SessionRow } from '../db/schema.js';
+import { hotQuery } from '../db/hot-sql.js';
 import { httpError } from '../errors.js';
 import { examRiskSettings } from '../risk/service.js';
 import type { CatalogEvent } from '../webhooks/catalog.js';
@@ -97,6 +98,11 @@ export interface RuleContext {
   crossedCritical: boolean;
 }
 
+/** The open incident of one rule in a session (at most one: incidents_open_uq); fixed SQL, the flag path runs it per rule hit. */
+const SELECT_OPEN_INCIDENT = `select * from incidents where session_id = ? and rule = ? and status in (${OPEN_STATUSES.map(() => '?').join(', ')})`;
+const INCIDENT_COLUMNS = ['id', 'tenant_id', 'session_id', 'exam_id', 'rule', 'description', 'status', 'severity', 'start_time', 'end_time', 'resolution_notes', 'created_at', 'updated_at'] as const;
+const INSERT_INCIDENT = `insert into incidents (${INCIDENT_COLUMNS.join(', ')}) values (${INCIDENT_COLUMNS.map(() => '?').join(', ')}) returning *`;
+
 /**
  * Applies rule hits for one flag (caller holds the session's lock): opens incidents that are not
  * open yet, raises the severity of open ones, and re-announces the risk incident, urgent, when the
@@ -105,33 +111,11 @@ export interface RuleContext {
 export async function applyRuleHits(trx: Kysely<Database>, session: SessionRow, hits: RuleHit[], ctx: RuleContext): Promise<void> {
   for (const hit of hits) {
     const now = nowIso();
-    const open = await trx
-      .selectFrom('incidents')
-      .selectAll()
-      .where('session_id', '=', session.id)
-      .where('rule', '=', hit.rule)
-      .where('status', 'in', OPEN_STATUSES)
-      .executeTakeFirst();
+    const [open] = await hotQuery<IncidentRow>(trx, SELECT_OPEN_INCIDENT, [session.id, hit.rule, ...OPEN_STATUSES]);
     if (!open) {
-      const row = await trx
-        .insertInto('incidents')
-        .values({
-          id: newId('inc'),
-          tenant_id: session.tenant_id,
-          session_id: session.id,
-          exam_id: session.exam_id,
-          rule: hit.rule,
-          description: hit.description,
-          status: 'TRIGGERED',
-          severity: hit.severity,
-          start_time: now,
-          end_time: null,
-          resolution_notes: null,
-          created_at: now,
-          updated_at: now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const values = [newId('inc'), session.tenant_id, session.id, session.exam_id, hit.rule, hit.description, 'TRIGGERED', hit.severity, now, null, null, now, now];
+      const [row] = await hotQuery<IncidentRow>(trx, INSERT_INCIDENT, values);
+      if (!row) throw new Error('incident insert returned no row');
       await publish(trx, 'incident.instance.create', row, session, ctx.urgent);
       continue;
     }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { isFlagEvent } from '../../../src/events.js';
 import type { Database, FlagRow, SessionRow } from '../db/schema.js';
+import { hotQuery } from '../db/hot-sql.js';
 import { evaluateRules } from '../incidents/rules.js';
 import { applyRuleHits } from '../incidents/service.js';
 import { carryEvidence, flagEvidence, scoreOfEvidence } from '../risk/score.js';
@@ -56,6 +57,10 @@ async function onSessionEnded(trx: Kysely<Database>, session: SessionRow, exitRe
   await enqueueEvent(trx, { tenantId: session.tenant_id, sessionId: session.id, event: sessionEndedEvent(session, exitReason, summary, score) });
 }
 
+/** The risk columns a stored flag sets (fixed SQL: every flag runs it); the second also pauses (auto-pause at critical risk). */
+const SET_RISK = 'update sessions set risk_score = ?, risk_evidence = ?, risk_evaluated_at = ?, updated_at = ? where id = ? returning *';
+const SET_RISK_AND_PAUSE = SET_RISK.replace(' where id', ", status = 'PAUSED' where id");
+
 async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow, counted: FlagCount): Promise<SessionRow> {
   if (!isFlagEvent(flag.type)) return session;
   const { count: countThisSession, settings } = counted;
@@ -73,12 +78,8 @@ async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow,
   const critical = score >= settings.criticalThreshold;
   const pause = critical && settings.autoPause && session.status === 'IN_PROGRESS' && canTransition(session.status, 'PAUSED');
   const nowIso = new Date(now).toISOString();
-  const updated = await trx
-    .updateTable('sessions')
-    .set({ risk_score: score, risk_evidence: evidence, risk_evaluated_at: nowIso, updated_at: nowIso, ...(pause ? { status: 'PAUSED' as const } : {}) })
-    .where('id', '=', session.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const [updated] = await hotQuery<SessionRow>(trx, pause ? SET_RISK_AND_PAUSE : SET_RISK, [score, evidence, nowIso, nowIso, session.id]);
+  if (!updated) throw new Error(`session ${session.id} vanished under its lock`);
 
   const hits = evaluateRules({
     flagType: flag.type,
