@@ -34,9 +34,10 @@ export function prepareStatements(pool: pg.Pool, max = PREPARED_PER_CONNECTION):
     const wrapped: QueryFn = (text, values, callback) => {
       if (typeof text === 'string' && (values === undefined || (Array.isArray(values) && values.length === 0))) {
         // Kysely's transaction control: a failed prepared statement may only be retried outside one.
-        const t = text.trimStart().slice(0, 9).toLowerCase();
+        const t = text.trimStart().slice(0, 12).toLowerCase();
         if (t.startsWith('begin') || t.startsWith('start')) inTransaction = true;
-        else if (t.startsWith('commit') || t.startsWith('rollback') || t.startsWith('end')) inTransaction = false;
+        // ROLLBACK TO SAVEPOINT leaves the transaction open.
+        else if (t.startsWith('commit') || t.startsWith('end') || (t.startsWith('rollback') && !t.startsWith('rollback to'))) inTransaction = false;
       }
       if (typeof text !== 'string' || !Array.isArray(values) || values.length === 0 || callback !== undefined) return query(text, values, callback);
       const name = nameOf(text);
