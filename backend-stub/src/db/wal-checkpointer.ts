@@ -51,8 +51,10 @@ export function startWalCheckpointer(file: string, onFailure: () => void, interv
   }
   worker.unref();
   let stopping = false;
+  let exited = false;
   worker.on('error', () => undefined);
   worker.on('exit', () => {
+    exited = true;
     if (!stopping) onFailure();
   });
   return {
@@ -61,7 +63,7 @@ export function startWalCheckpointer(file: string, onFailure: () => void, interv
      * caller's close is the last one: SQLite then checkpoints everything and removes the WAL.
      */
     stop() {
-      if (stopping) return;
+      if (stopping || exited) return;
       stopping = true;
       worker.postMessage('stop');
       Atomics.wait(closed, 0, 0, 2000);

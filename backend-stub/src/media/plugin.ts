@@ -15,10 +15,9 @@ async function storeOf(config: RelayConfig, db: MediaDb): Promise<MediaStore> {
   switch (config.mediaStore) {
     case 'database':
       return new DatabaseMediaStore(config.mediaDir, db);
-    case 's3':
-    {
+    case 's3': {
       if (!config.s3) throw new Error('EYE_MEDIA_STORE=s3 without S3 settings');
-      // Loaded only when chosen: the S3 signing modules are ~4 MB of every other relay's memory.
+      // Loaded only when chosen: every other relay would hold the S3 signing modules in memory.
       const { S3MediaStore } = await import('./s3-store.js');
       return new S3MediaStore(config.mediaDir, config.s3);
     }
