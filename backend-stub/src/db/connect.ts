@@ -140,11 +140,13 @@ export function openDatabase(opts: DbOptions): { db: Kysely<Database>; engine: D
   sqlite.pragma('journal_size_limit = 67108864');
   let checkpointer: { stop(): void } | null = null;
   if (opts.checkpointThread) {
-    sqlite.pragma('wal_autocheckpoint = 0');
-    checkpointer = startWalCheckpointer(file, () => {
+    // SQLite's own checkpoints (its default threshold) again, when there is no thread to do them.
+    const ownCheckpoints = () => {
       if (sqlite.open) sqlite.pragma('wal_autocheckpoint = 1000');
-    });
-    if (!checkpointer) sqlite.pragma('wal_autocheckpoint = 1000');
+    };
+    sqlite.pragma('wal_autocheckpoint = 0');
+    checkpointer = startWalCheckpointer(file, ownCheckpoints);
+    if (!checkpointer) ownCheckpoints();
   }
   const database = withStatementCache(sqlite, () => checkpointer?.stop());
   return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), engine };

@@ -100,7 +100,7 @@ export interface RuleContext {
 
 /** The open incident of one rule in a session (at most one: incidents_open_uq); fixed SQL, the flag path runs it per rule hit. */
 const SELECT_OPEN_INCIDENT = `select * from incidents where session_id = ? and rule = ? and status in (${OPEN_STATUSES.map(() => '?').join(', ')})`;
-const INCIDENT_COLUMNS = ['id', 'tenant_id', 'session_id', 'exam_id', 'rule', 'description', 'status', 'severity', 'start_time', 'end_time', 'resolution_notes', 'created_at', 'updated_at'] as const;
+const INCIDENT_COLUMNS: readonly (keyof IncidentRow)[] = ['id', 'tenant_id', 'session_id', 'exam_id', 'rule', 'description', 'status', 'severity', 'start_time', 'end_time', 'resolution_notes', 'created_at', 'updated_at'];
 const INSERT_INCIDENT = `insert into incidents (${INCIDENT_COLUMNS.join(', ')}) values (${INCIDENT_COLUMNS.map(() => '?').join(', ')}) returning *`;
 
 /**
@@ -113,8 +113,22 @@ export async function applyRuleHits(trx: Kysely<Database>, session: SessionRow, 
     const now = nowIso();
     const [open] = await hotQuery<IncidentRow>(trx, SELECT_OPEN_INCIDENT, [session.id, hit.rule, ...OPEN_STATUSES]);
     if (!open) {
-      const values = [newId('inc'), session.tenant_id, session.id, session.exam_id, hit.rule, hit.description, 'TRIGGERED', hit.severity, now, null, null, now, now];
-      const [row] = await hotQuery<IncidentRow>(trx, INSERT_INCIDENT, values);
+      const incident: IncidentRow = {
+        id: newId('inc'),
+        tenant_id: session.tenant_id,
+        session_id: session.id,
+        exam_id: session.exam_id,
+        rule: hit.rule,
+        description: hit.description,
+        status: 'TRIGGERED',
+        severity: hit.severity,
+        start_time: now,
+        end_time: null,
+        resolution_notes: null,
+        created_at: now,
+        updated_at: now,
+      };
+      const [row] = await hotQuery<IncidentRow>(trx, INSERT_INCIDENT, INCIDENT_COLUMNS.map((c) => incident[c]));
       if (!row) throw new Error('incident insert returned no row');
       await publish(trx, 'incident.instance.create', row, session, ctx.urgent);
       continue;

@@ -58,8 +58,9 @@ async function onSessionEnded(trx: Kysely<Database>, session: SessionRow, exitRe
 }
 
 /** The risk columns a stored flag sets (fixed SQL: every flag runs it); the second also pauses (auto-pause at critical risk). */
-const SET_RISK = 'update sessions set risk_score = ?, risk_evidence = ?, risk_evaluated_at = ?, updated_at = ? where id = ? returning *';
-const SET_RISK_AND_PAUSE = SET_RISK.replace(' where id', ", status = 'PAUSED' where id");
+const RISK_COLUMNS = 'risk_score = ?, risk_evidence = ?, risk_evaluated_at = ?, updated_at = ?';
+const SET_RISK = `update sessions set ${RISK_COLUMNS} where id = ? returning *`;
+const SET_RISK_AND_PAUSE = `update sessions set ${RISK_COLUMNS}, status = 'PAUSED' where id = ? returning *`;
 
 async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow, counted: FlagCount): Promise<SessionRow> {
   if (!isFlagEvent(flag.type)) return session;
