@@ -25,6 +25,7 @@ import { loadPg, sqliteFileOf } from '../db/connect.js';
 import { GroupCommit } from '../db/group-commit.js';
 import type { Database } from '../db/schema.js';
 import { signMediaUrl } from '../media/signed-url.js';
+import { claimUpdate, selectCandidates, statusByRow } from './claim-sql.js';
 import { buildEnvelope } from './envelope.js';
 import { releaseHeldDeliveries } from './hold.js';
 import { AgentPool, postWebhook, type PostResult } from './http-post.js';
@@ -449,22 +450,7 @@ export class DeliveryWorker {
     const excluded = [...load].filter(([, n]) => n >= perEndpoint || active >= busyCap).map(([id]) => id);
     const held = [...this.held];
     return this.deps.db.transaction().execute(async (trx) => {
-      // PostgreSQL: candidates are row-locked until this transaction ends; rows another worker is
-      // claiming right now are skipped, not waited for.
-      const candidates = await trx
-        .selectFrom('webhook_deliveries as d')
-        .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
-        .select(['d.id', 'd.endpoint_id'])
-        .where('d.status', '=', 'pending')
-        .where('d.next_attempt_at', '<=', nowIso)
-        .where('e.enabled', '=', 1)
-        .$if(excluded.length > 0, (q) => q.where('d.endpoint_id', 'not in', excluded))
-        .$if(held.length > 0, (q) => q.where('d.id', 'not in', held))
-        .orderBy('d.next_attempt_at')
-        .orderBy('d.id') // same due time: creation order (ids sort by creation, outbox.ts newId)
-        .limit(limit * 4)
-        .$if(isPostgres(trx), (q) => q.forUpdate('d').skipLocked())
-        .execute();
+      const candidates = await selectCandidates(trx, { nowIso, excludedEndpoints: excluded, heldDeliveries: held, window: limit * 4 });
       const picked: string[] = [];
       for (const c of candidates) {
         if (picked.length >= limit) break;
@@ -476,15 +462,7 @@ export class DeliveryWorker {
         picked.push(c.id);
       }
       if (picked.length === 0) return [];
-      // The guards re-check under SQLite's write lock (PostgreSQL holds the row locks already).
-      const rows = await trx
-        .updateTable('webhook_deliveries')
-        .set({ lease_owner: me, next_attempt_at: leaseUntil, attempts: sql<number>`attempts + 1`, updated_at: nowIso })
-        .where('id', 'in', picked)
-        .where('status', '=', 'pending')
-        .where('next_attempt_at', '<=', nowIso)
-        .returning(['id', 'attempts', 'event_id', 'endpoint_id'])
-        .execute();
+      const rows = await claimUpdate(trx, picked, { me, leaseUntil, nowIso }).execute();
       const claimed: Claimed[] = rows;
       if (claimed.length > 0) {
         await trx
@@ -535,7 +513,7 @@ export class DeliveryWorker {
         .set({ lease_owner: null, next_attempt_at: nowIso, attempts: sql<number>`attempts - 1`, updated_at: nowIso })
         .where('id', 'in', ids)
         .where('lease_owner', '=', this.id)
-        .where('status', '=', 'pending')
+        .where(statusByRow(trx), '=', 'pending')
         .returning(['id', 'attempts'])
         .execute();
       if (mine.length === 0) return;

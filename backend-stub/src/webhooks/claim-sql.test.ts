@@ -1,0 +1,75 @@
+/**
+ * A claim must cost the same with 3,000 due deliveries as with 30: its statements walk the claim
+ * index in order and stop at the window, and name claimed rows by primary key. Checked on the
+ * plans each engine picks for a fresh table that holds a backlog it has no statistics for (the
+ * state after a receiver outage): on these plans, each claim had walked every due delivery.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { CompiledQuery, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { ENGINES } from '../testing/engines.js';
+import { startTestRelay } from '../testing/harness.js';
+import { FAST_WEBHOOKS, postFlag, registerEndpoint, startedSession } from '../testing/webhook-fixtures.js';
+import { candidatesQuery, claimUpdate, planInClaimOrder } from './claim-sql.js';
+import { isPostgres } from './outbox.js';
+
+const BACKLOG = 3000;
+
+/** The plan's lines (PostgreSQL EXPLAIN, SQLite EXPLAIN QUERY PLAN). */
+async function planOf(db: Kysely<Database>, q: { compile(): CompiledQuery }): Promise<string> {
+  const c = q.compile();
+  const explain = isPostgres(db) ? 'explain' : 'explain query plan';
+  const { rows } = await db.executeQuery<Record<string, string>>(CompiledQuery.raw(`${explain} ${c.sql}`, [...c.parameters]));
+  return rows.map((r) => r['QUERY PLAN'] ?? r.detail).join('\n');
+}
+
+for (const engine of ENGINES) {
+  describe(`claim statements on a large backlog (${engine})`, () => {
+    test('walk the claim index in order, update by primary key', async (t) => {
+      const relay = await startTestRelay({ engine, webhooks: { ...FAST_WEBHOOKS, worker: false } });
+      t.after(() => relay.close());
+      const ep = await registerEndpoint(relay, 'http://127.0.0.1:9/hook', ['proctoring_event.*']);
+      const s = await startedSession(relay);
+      assert.equal((await postFlag(relay, s, { type: 'EXIT_FULLSCREEN' })).status, 201);
+      const [first] = await relay.db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', ep.id).execute();
+      assert.ok(first, 'the flag made a delivery');
+      // The backlog, written at once: no statistics describe it.
+      const rows = Array.from({ length: BACKLOG }, (_, i) => ({ ...first, id: `dlv_backlog_${String(i).padStart(5, '0')}` }));
+      for (let i = 0; i < rows.length; i += 500) await relay.db.insertInto('webhook_deliveries').values(rows.slice(i, i + 500)).execute();
+
+      const nowIso = new Date(Date.now() + 60_000).toISOString();
+      const filter = { nowIso, excludedEndpoints: ['we_other'], heldDeliveries: ['dlv_held'], window: 64 };
+      const picked = rows.slice(0, 16).map((r) => r.id);
+      const update = claimUpdate(relay.db, picked, { me: 'worker', leaseUntil: nowIso, nowIso });
+      if (engine === 'sqlite') {
+        const select = await planOf(relay.db, candidatesQuery(relay.db, filter));
+        assert.match(select, /SEARCH d USING INDEX webhook_deliveries_claim_idx \(status=\? AND next_attempt_at<\?\)/, select);
+        assert.doesNotMatch(select, /TEMP B-TREE/, `no sort: ${select}`);
+        const upd = await planOf(relay.db, update);
+        assert.match(upd, /sqlite_autoindex_webhook_deliveries_1 \(id=\?\)/, upd);
+        assert.doesNotMatch(upd, /claim_idx/, upd);
+      } else {
+        await relay.db.transaction().execute(async (trx) => {
+          await planInClaimOrder(trx);
+          const select = await planOf(trx, candidatesQuery(trx, filter));
+          assert.match(select, /Index Scan using webhook_deliveries_claim_idx/, select);
+          assert.doesNotMatch(select, /Sort/, `no sort: ${select}`);
+        });
+        const upd = await planOf(relay.db, update);
+        assert.match(upd, /webhook_deliveries_pkey/, upd);
+        assert.doesNotMatch(upd, /claim_idx/, upd);
+      }
+      // The statements do what they say: the first rows in claim order, leased by primary key.
+      const claimed = await relay.db.transaction().execute(async (trx) => {
+        await planInClaimOrder(trx);
+        const candidates = await candidatesQuery(trx, filter).execute();
+        // Same due time for all: creation (id) order.
+        assert.deepEqual(candidates.map((c) => c.id), [first.id, ...rows.map((r) => r.id)].sort().slice(0, filter.window));
+        return claimUpdate(trx, picked, { me: 'worker', leaseUntil: nowIso, nowIso }).execute();
+      });
+      assert.deepEqual(claimed.map((c) => c.id).sort(), [...picked].sort());
+      assert.ok(claimed.every((c) => c.attempts === first.attempts + 1));
+    });
+  });
+}
