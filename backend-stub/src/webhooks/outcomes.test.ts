@@ -4,6 +4,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { sql } from 'kysely';
 import { ENGINES } from '../testing/engines.js';
 import { startTestRelay } from '../testing/harness.js';
 import { FAST_WEBHOOKS, postFlag, registerEndpoint, startedSession } from '../testing/webhook-fixtures.js';
@@ -67,3 +68,50 @@ for (const engine of ENGINES) {
     });
   });
 }
+
+describe('attempt outcomes on a large attempt log (postgres)', () => {
+  test('rows are looked up by key, not by scanning the log', async (t) => {
+    const relay = await startTestRelay({ engine: 'postgres', webhooks: { ...FAST_WEBHOOKS, worker: false } });
+    t.after(() => relay.close());
+    const ep = await registerEndpoint(relay, 'http://127.0.0.1:9/never', ['proctoring_event.*']);
+    const s = await startedSession(relay);
+    assert.equal((await postFlag(relay, s, { type: 'EXIT_FULLSCREEN' })).status, 201);
+    const [first] = await relay.db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', ep.id).execute();
+    assert.ok(first);
+    // Statistics taken while the log was small (autovacuum analyzes a new table early), then
+    // 3,000 finished deliveries with their attempts, written at once: the statistics are stale.
+    await sql`analyze webhook_deliveries, webhook_attempts`.execute(relay.db);
+    const n = 3000;
+    const deliveries = Array.from({ length: n }, (_, i) => ({ ...first, id: `dlv_old_${i}`, status: 'delivered' as const }));
+    const attempts = deliveries.map((d, i) => ({ id: `att_old_${i}`, delivery_id: d.id, attempt: 1, worker_id: 'old-worker', started_at: first.created_at, finished_at: first.created_at, status_code: 200, latency_ms: 3, error: null, response_excerpt: null }));
+    for (let i = 0; i < n; i += 500) {
+      await relay.db.insertInto('webhook_deliveries').values(deliveries.slice(i, i + 500)).execute();
+      await relay.db.insertInto('webhook_attempts').values(attempts.slice(i, i + 500)).execute();
+    }
+    // A batch as the worker writes it under load: 16 outcomes.
+    await relay.db.insertInto('webhook_deliveries').values(Array.from({ length: 15 }, (_, i) => ({ ...first, id: `${first.id}_${i}` }))).execute();
+    const settings = loadWebhookSettings({}, false, FAST_WEBHOOKS);
+    const worker = new DeliveryWorker({ db: relay.db, config: relay.config, settings, secrets: new SecretBox(relay.config.secret), log: quietLog });
+    const claimed = await worker.claim(16);
+    assert.equal(claimed.length, 16);
+    const at = new Date();
+    const scans = await relay.db.transaction().execute(async (trx) => {
+      // The connection's table statistics not yet flushed (they include earlier statements of this
+      // connection): the difference is recordOutcomes' own.
+      const seqScans = async () => {
+        const { rows } = await sql<{ relname: string; seq_scan: string }>`select relname, seq_scan from pg_stat_xact_user_tables where relid in (to_regclass('webhook_attempts'), to_regclass('webhook_deliveries'))`.execute(trx);
+        return Object.fromEntries(rows.map((r) => [r.relname, Number(r.seq_scan)]));
+      };
+      const before = await seqScans();
+      await recordOutcomes(trx, worker.id, claimed.map((c) => ({ deliveryId: c.id, endpointId: c.endpoint_id, attempt: c.attempts, result: answer(200), step: { kind: 'delivered' as const }, at })));
+      const after = await seqScans();
+      return Object.fromEntries(Object.entries(after).map(([k, v]) => [k, v - (before[k] ?? 0)]));
+    });
+    assert.deepEqual(scans, { webhook_attempts: 0, webhook_deliveries: 0 });
+    const done = await relay.db.selectFrom('webhook_attempts').selectAll().where('delivery_id', 'in', claimed.map((c) => c.id)).execute();
+    assert.equal(done.length, 16);
+    assert.ok(done.every((a) => a.status_code === 200 && a.finished_at === at.toISOString()));
+    const rows = await relay.db.selectFrom('webhook_deliveries').selectAll().where('id', 'in', claimed.map((c) => c.id)).execute();
+    assert.ok(rows.every((r) => r.status === 'delivered' && r.delivered_at === at.toISOString() && r.lease_owner === null));
+  });
+});

@@ -25,7 +25,7 @@ import { loadPg, sqliteFileOf } from '../db/connect.js';
 import { GroupCommit } from '../db/group-commit.js';
 import type { Database } from '../db/schema.js';
 import { signMediaUrl } from '../media/signed-url.js';
-import { claimUpdate, selectCandidates, statusByRow } from './claim-sql.js';
+import { claimUpdate, planInClaimOrder, selectCandidates, statusByRow } from './claim-sql.js';
 import { buildEnvelope } from './envelope.js';
 import { releaseHeldDeliveries } from './hold.js';
 import { AgentPool, postWebhook, type PostResult } from './http-post.js';
@@ -417,14 +417,21 @@ export class DeliveryWorker {
 
   /** ms until the earliest pending delivery (of an enabled endpoint) is due, or null if none. */
   private async nextDueInMs(): Promise<number | null> {
-    const row = await this.deps.db
-      .selectFrom('webhook_deliveries as d')
-      .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
-      .select((eb) => eb.fn.min('d.next_attempt_at').as('due'))
-      .where('d.status', '=', 'pending')
-      .where('e.enabled', '=', 1)
-      .executeTakeFirst();
-    if (!row?.due) return null;
+    // The first pending row in claim-index order whose endpoint is enabled (PostgreSQL planned a
+    // min() over a large backlog as a scan of every pending row; see claim-sql.ts).
+    const row = await this.deps.db.transaction().execute(async (trx) => {
+      await planInClaimOrder(trx);
+      return trx
+        .selectFrom('webhook_deliveries as d')
+        .innerJoin('webhook_endpoints as e', 'e.id', 'd.endpoint_id')
+        .select('d.next_attempt_at as due')
+        .where('d.status', '=', 'pending')
+        .where('e.enabled', '=', 1)
+        .orderBy('d.next_attempt_at')
+        .limit(1)
+        .executeTakeFirst();
+    });
+    if (!row) return null;
     return Math.max(0, Date.parse(row.due) - clockNow());
   }
 
