@@ -465,7 +465,7 @@ async function flagToWebhook(url: string, receiver: Receiver, sessions: Session[
     if (t !== undefined) lat.push(r.receivedAt - t);
   }
   const stats = latencyStats(lat);
-  return { rate, seconds, flagsAccepted: accepted.size, webhooksMatched: seen.size, p50Ms: stats.p50, p99Ms: stats.p99, maxMs: stats.max, ingestFailed: load.failed };
+  return { rate, seconds, flagsAccepted: accepted.size, webhooksMatched: seen.size, p50Ms: stats.p50, p99Ms: stats.p99, maxMs: stats.max, ingestFailed: load.failed, ingestStatuses: load.statuses };
 }
 /** RSS with each count of live sessions, one fresh relay each. */
 export async function benchMemory(engine: Engine, o: { sessions: number[]; periodS: number; periods: number; log: (l: string) => void }) {

@@ -68,6 +68,8 @@ interface LatencyRun {
   webhooksMatched: number;
   flagsAccepted: number;
   ingestFailed?: number;
+  /** Answers other than 201 by status, and `skipped`: not sent, 1,000 flags already waiting for an answer. */
+  ingestStatuses?: Record<string, number>;
 }
 interface LatencyGroup {
   ingestCapacity?: number;
@@ -167,6 +169,13 @@ interface Row {
 }
 
 const f = (n: unknown, d = 0) => (typeof n === 'number' && Number.isFinite(n) ? n.toFixed(d) : 'n/a');
+/** Why flags were not accepted, e.g. " (1,200 not sent: ..., 12 x 503)". */
+function notAccepted(statuses: Record<string, number> | undefined): string {
+  const parts = Object.entries(statuses ?? {})
+    .filter(([k]) => k !== '201')
+    .map(([k, n]) => (k === 'skipped' ? `${n} not sent: 1,000 already waiting for an answer` : `${n} x ${k}`));
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
 const verdict = (ok: boolean | null): Row['verdict'] => (ok === null ? '' : ok ? 'meets' : 'misses');
 
 /** The endpoint counts of a webhooks section (older runs: the one count, 1). */
@@ -234,7 +243,7 @@ export function rows(r: BenchResults): Row[] {
       const capacity = group.ingestCapacity;
       for (const w of Object.values(group.byRate ?? {})) {
         const share = capacity ? ` (${f((w.rate / capacity) * 100)} % of ingest capacity)` : '';
-        out.push({ figure: `flag -> webhook at ${w.rate} flags/s${share}, ${where}`, engine: e, value: `p50 ${f(w.p50Ms)} ms, p99 ${f(w.p99Ms)} ms (${w.webhooksMatched}/${w.flagsAccepted}${w.ingestFailed ? `, ${w.ingestFailed} flags refused` : ''})`, target: 'p99 < 100 ms', verdict: verdict(w.p99Ms < 100 && w.webhooksMatched === w.flagsAccepted) });
+        out.push({ figure: `flag -> webhook at ${w.rate} flags/s${share}, ${where}`, engine: e, value: `p50 ${f(w.p50Ms)} ms, p99 ${f(w.p99Ms)} ms (${w.webhooksMatched}/${w.flagsAccepted}${w.ingestFailed ? `, ${w.ingestFailed} flags not accepted${notAccepted(w.ingestStatuses)}` : ''})`, target: 'p99 < 100 ms', verdict: verdict(w.p99Ms < 100 && w.webhooksMatched === w.flagsAccepted && !w.ingestFailed) });
       }
     };
     latencyRows(inRelay(v), 'delivery in the relay process');

@@ -6,7 +6,7 @@
  * BENCH_ENGINES=sqlite,postgres, BENCH_SECONDS (8, measured seconds per throughput figure),
  * BENCH_ROUNDS (4, interleaved rounds they are split over), BENCH_CONCURRENCY (32),
  * BENCH_CLIENTS (1,10,100), BENCH_GROWTH_SECONDS (6), BENCH_ENDPOINTS (1,10,100),
- * BENCH_SESSIONS (1000,10000), BENCH_MEMORY_PERIOD_S (60), BENCH_WEBHOOK_BACKLOG (3000 deliveries),
+ * BENCH_SESSIONS (1000,10000), BENCH_MEMORY_PERIOD_S (60), BENCH_WEBHOOK_BACKLOG (20000 deliveries),
  * BENCH_WEBHOOK_RATE (200), BENCH_WEBHOOK_SECONDS (15), BENCH_WIDGET_SECONDS (30).
  * BENCH_QUICK=1: every section briefly (smaller defaults, same code paths) to smoke-test the bench;
  * writes BENCH_RESULTS (default bench/results.quick.json) and leaves docs/BENCHMARKS.md alone.
@@ -127,7 +127,7 @@ async function main() {
   await perEngine('webhooks', (e) =>
     benchWebhooks(e, {
       ...o,
-      backlog: env('BENCH_WEBHOOK_BACKLOG', 3000, 200),
+      backlog: env('BENCH_WEBHOOK_BACKLOG', 20000, 200),
       endpoints: list('BENCH_ENDPOINTS', [1, 10, 100]),
       rate: env('BENCH_WEBHOOK_RATE', 200, 50),
       latencySeconds: env('BENCH_WEBHOOK_SECONDS', 15, 3),
