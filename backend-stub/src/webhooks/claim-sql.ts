@@ -16,6 +16,7 @@ export interface CandidateFilter {
   excludedEndpoints: string[];
   /** Deliveries this worker holds already (a clock jump may make them look due again). */
   heldDeliveries: string[];
+  /** Most due deliveries read: the claim picks from them, skipping endpoints at their limit. */
   window: number;
 }
 
