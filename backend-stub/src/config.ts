@@ -308,7 +308,7 @@ export function loadConfig(
     logLevel: e.LOG_LEVEL || 'info',
     trustProxy: bool(e.TRUST_PROXY, false),
     keepAliveMs: int(e.EYE_KEEP_ALIVE_MS, DEFAULTS.keepAliveMs, 'EYE_KEEP_ALIVE_MS', 1000),
-    ingestGroupCommit: !e.EYE_INGEST_GROUP_COMMIT || e.EYE_INGEST_GROUP_COMMIT === 'auto' ? true : bool(e.EYE_INGEST_GROUP_COMMIT, true),
+    ingestGroupCommit: e.EYE_INGEST_GROUP_COMMIT === 'auto' || bool(e.EYE_INGEST_GROUP_COMMIT, true),
     projectRoot: PROJECT_ROOT,
   };
   return { ...config, ...overrides, limits: { ...config.limits, ...overrides.limits }, rateLimit: { ...config.rateLimit, ...overrides.rateLimit } };
