@@ -33,7 +33,7 @@ export async function requireApiKey(request: FastifyRequest): Promise<void> {
   request.tenant = tenant;
 }
 
-/** The raw session token (`Authorization: Bearer <token>`), used for rate-limit keys too. */
+/** The raw session token (`Authorization: Bearer <token>`). */
 export function sessionTokenOf(request: FastifyRequest): string | undefined {
   return bearer(request);
 }
@@ -53,14 +53,21 @@ export async function requireSessionToken(request: FastifyRequest): Promise<void
   request.session = claims;
 }
 
+const SLOTS = { tenant: Symbol('tenant'), session: Symbol('session'), reviewer: Symbol('reviewer') } as const;
+type Slotted = FastifyRequest & { [slot: symbol]: unknown };
+
+/** The session whose token `requireSessionToken` accepted for this request; undefined before that or without it. */
+export function authenticatedSession(request: FastifyRequest): SessionClaims | undefined {
+  return (request as Slotted)[SLOTS.session] as SessionClaims | undefined;
+}
+
 /**
  * Declares a request property that an authentication hook sets. Reading it on a request the hook
  * did not authenticate is a wiring error (500), never an undefined principal; so handlers of an
  * authenticated group read `request.tenant` etc. without checks.
  */
-function decorateAuthenticated(app: FastifyInstance, name: 'tenant' | 'session' | 'reviewer', setBy: string): void {
-  const slot = Symbol(name);
-  type Slotted = FastifyRequest & { [slot]?: unknown };
+function decorateAuthenticated(app: FastifyInstance, name: keyof typeof SLOTS, setBy: string): void {
+  const slot = SLOTS[name];
   app.decorateRequest(name, {
     getter(this: Slotted) {
       const value = this[slot];

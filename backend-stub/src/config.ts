@@ -58,7 +58,7 @@ export interface RelayConfig {
   /** How far in the future (relay clock) a flag's createdAt may be: device clocks drift. */
   clockSkewMs: number;
   rateLimit: {
-    /** Requests per window per session token on widget routes; 0 disables. */
+    /** Requests per window per session (any of its tokens) on each widget route; 0 disables. */
     max: number;
     windowMs: number;
   };
@@ -346,7 +346,7 @@ export function describeConfig(c: RelayConfig): string {
     `token ttl     ${c.tokenTtlSeconds}s, media url ttl ${c.mediaUrlTtlSeconds}s`,
     `limits        json ${c.limits.jsonBodyBytes} B, image ${c.limits.imageBytes} B, audio ${c.limits.audioBytes} B, drain ${c.limits.drainBytes} B`,
     `clock skew    createdAt up to ${c.clockSkewMs} ms ahead`,
-    `rate limit    ${c.rateLimit.max ? `${c.rateLimit.max} per ${c.rateLimit.windowMs} ms per session token` : 'off'}`,
+    `rate limit    ${c.rateLimit.max ? `${c.rateLimit.max} per ${c.rateLimit.windowMs} ms per session` : 'off'}`,
     `keep-alive    ${c.keepAliveMs} ms`,
     `demo tenant   ${c.demo ? 'on' : 'off'}`,
   ];

@@ -87,6 +87,20 @@ for (const engine of ENGINES) {
       const rows = await relay.db.selectFrom('flags').select('id').where('session_id', '=', a.sessionId).execute();
       assert.equal(rows.length, 5);
     });
+
+    it('counts a renewed token against its session budget, not a fresh one', async () => {
+      const a = await relay.createSession();
+      await new Promise((r) => setTimeout(r, 1100)); // tokens carry whole seconds: a later second, a different token
+      const renewed = await fetch(`${relay.url}/v1/sessions/${a.sessionId}/token`, { method: 'POST', headers: { authorization: `Bearer ${a.token}` } });
+      assert.equal(renewed.status, 200);
+      const fresh = { ...a, token: ((await renewed.json()) as { token: string }).token };
+      assert.notEqual(fresh.token, a.token);
+      const statuses: number[] = [];
+      // Each route counts on its own (the renewal is not a flag); the flags route's 5 are the session's, whichever token.
+      for (let i = 0; i < 6; i++) statuses.push((await postFlag(relay, i % 2 ? a : fresh, flagOf(a, 'TAB_NOT_FOCUS'))).status);
+      statuses.push((await postFlag(relay, fresh, flagOf(a, 'TAB_NOT_FOCUS'))).status);
+      assert.deepEqual(statuses, [201, 201, 201, 201, 201, 429, 429]);
+    });
   });
 }
 

@@ -1,6 +1,5 @@
 import type { RelayConfig } from '../config.js';
-import { sessionTokenOf } from '../auth.js';
-import { createHash } from 'node:crypto';
+import { authenticatedSession } from '../auth.js';
 import type { FastifyRequest } from 'fastify';
 import { errorSchema } from '../errors.js';
 
@@ -24,17 +23,17 @@ export const apiKeySecurity: Security = [{ apiKey: [] }, { apiKeyHeader: [] }];
 export const sessionTokenSecurity: Security = [{ sessionToken: [] }];
 
 /**
- * Route-level rate limit for widget routes: keyed on the session token (hash), falling back to
- * the client address for requests without one. `false` when disabled.
+ * Route-level rate limit for widget routes: keyed on the session (its id, from the token that the
+ * group's onRequest hook verified before this route-level hook runs), so a renewed token shares its
+ * session's budget; the client address for a request without one. `false` when disabled. The key
+ * is the session id string the token cache already holds, so 10,000 live sessions add no key
+ * strings and no hashing per request.
  */
 export function widgetRateLimit(config: RelayConfig) {
   if (config.rateLimit.max <= 0) return false;
   return {
     max: config.rateLimit.max,
     timeWindow: config.rateLimit.windowMs,
-    keyGenerator: (request: FastifyRequest) => {
-      const token = sessionTokenOf(request);
-      return token ? 'tok:' + createHash('sha256').update(token).digest('base64url') : 'ip:' + request.ip;
-    },
+    keyGenerator: (request: FastifyRequest) => authenticatedSession(request)?.sessionId ?? 'ip:' + request.ip,
   };
 }
