@@ -46,7 +46,7 @@ export function isWidgetRoute(url: string): boolean {
 /** Builds the relay (not listening). `app.close()` closes the database too. */
 export async function buildServer(opts: BuildServerOptions = {}): Promise<FastifyInstance> {
   const config = opts.config ?? loadConfig();
-  const { db, engine } = opts.db ?? openDatabase({ ...dbOptionsOf(config), checkpointThread: true });
+  const { db, engine } = opts.db ?? openDatabase({ ...dbOptionsOf(config), timedCheckpoints: true });
   try {
     if (config.autoMigrate) await migrateToLatest(db);
     if (config.demo) await ensureDemoTenant(db);

@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { SchemaScopedPostgresDialect } from './pg-introspector.js';
 import { prepareStatements } from './pg-prepared.js';
 import type { Database } from './schema.js';
-import { startWalCheckpointer } from './wal-checkpointer.js';
+import { startWalCheckpointer, type CheckpointerOptions, type WalCheckpointer } from './wal-checkpointer.js';
 
 export type DbEngine = 'sqlite' | 'postgres';
 
@@ -38,10 +38,13 @@ export interface DbOptions {
   /** SQLite page cache per connection, KiB (default 2000). */
   sqliteCacheKiB?: number;
   /**
-   * SQLite: checkpoint the WAL from a worker thread instead of inside commits (db/wal-checkpointer.ts).
-   * For long-lived relay connections; a short-lived one (a CLI command) keeps SQLite's own.
+   * SQLite: checkpoint the WAL on a timer instead of inside commits, from a worker thread while
+   * writes are heavy (db/wal-checkpointer.ts). For long-lived relay connections; a short-lived one
+   * (a CLI command) keeps SQLite's own.
    */
-  checkpointThread?: boolean;
+  timedCheckpoints?: boolean;
+  /** Tuning of the timed checkpoints (tests). */
+  checkpointer?: CheckpointerOptions;
 }
 
 export function engineOf(databaseUrl: string): DbEngine {
@@ -105,7 +108,7 @@ export function sqliteFileOf(databaseUrl: string): string {
 }
 
 /** Opens the database. `db.destroy()` closes the pool / file. */
-export function openDatabase(opts: DbOptions): { db: Kysely<Database>; engine: DbEngine } {
+export function openDatabase(opts: DbOptions): { db: Kysely<Database>; engine: DbEngine; checkpointer?: WalCheckpointer } {
   const engine = engineOf(opts.databaseUrl);
   if (engine === 'postgres') {
     if (opts.pgSchema) assertSchemaName(opts.pgSchema);
@@ -138,16 +141,11 @@ export function openDatabase(opts: DbOptions): { db: Kysely<Database>; engine: D
   sqlite.pragma(`cache_size = -${opts.sqliteCacheKiB ?? 2000}`);
   // A WAL file keeps its largest size after a checkpoint; cap what stays on disk after a burst.
   sqlite.pragma('journal_size_limit = 67108864');
-  let checkpointer: { stop(): void } | null = null;
-  if (opts.checkpointThread) {
-    // SQLite's own checkpoints (its default threshold) again, when there is no thread to do them.
-    const ownCheckpoints = () => {
-      if (sqlite.open) sqlite.pragma('wal_autocheckpoint = 1000');
-    };
+  let checkpointer: WalCheckpointer | undefined;
+  if (opts.timedCheckpoints) {
     sqlite.pragma('wal_autocheckpoint = 0');
-    checkpointer = startWalCheckpointer(file, ownCheckpoints);
-    if (!checkpointer) ownCheckpoints();
+    checkpointer = startWalCheckpointer(sqlite, file, opts.checkpointer);
   }
   const database = withStatementCache(sqlite, () => checkpointer?.stop());
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), engine };
+  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), engine, ...(checkpointer ? { checkpointer } : {}) };
 }

@@ -22,38 +22,89 @@ async function until(what: string, ok: () => boolean, ms = 20_000): Promise<void
   }
 }
 
-test('the checkpoint thread copies committed pages into the database file; closing leaves no WAL behind', async () => {
+/** Runs `fn` with a database file path in a fresh temp dir, removed afterwards. */
+async function withDbFile(name: string, fn: (file: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'eye-ckpt-'));
-  const file = join(dir, 'relay.sqlite');
   try {
-    const { db } = openDatabase({ databaseUrl: file, checkpointThread: true });
+    await fn(join(dir, name));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** After `db.destroy()`: no WAL left behind (the relay connection closed last and checkpointed), and `table` holds `rows` when opened again. */
+async function assertClosedCleanly(file: string, table: 's' | 't', rows: number): Promise<void> {
+  assert.equal(existsSync(`${file}-wal`), false, 'no -wal file after close');
+  const reopened = openDatabase({ databaseUrl: file });
+  const [row] = (await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(reopened.db)).rows;
+  assert.equal(row?.n, rows);
+  await reopened.db.destroy();
+}
+
+/** Small rows of one page each, committed one per transaction: a light load. */
+async function writeSmallRows(db: ReturnType<typeof openDatabase>['db'], rows: number): Promise<void> {
+  await sql`create table if not exists s (id integer primary key, v blob)`.execute(db);
+  for (let i = 0; i < rows; i++) await sql`insert into s (v) values (randomblob(100))`.execute(db);
+}
+
+test('at light load the relay connection checkpoints by itself: no thread, pages reach the database file', () =>
+  withDbFile('relay.sqlite', async (file) => {
+    const { db, checkpointer } = openDatabase({ databaseUrl: file, timedCheckpoints: true, checkpointer: { intervalMs: 20 } });
+    assert.ok(checkpointer);
+    const [auto] = (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db)).rows;
+    assert.equal(auto?.wal_autocheckpoint, 0, 'no checkpoint inside commits');
+    const before = statSync(file).size;
+    // 400 rows of 100 bytes, 20 per tick at most: a few pages per tick, then a growing database file.
+    for (let k = 0; k < 20; k++) {
+      await writeSmallRows(db, 20);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await until('the database file to hold the rows', () => statSync(file).size >= before + 400 * 100);
+    assert.equal(checkpointer.threadStarts, 0, 'a light load needs no thread');
+    await db.destroy();
+    await assertClosedCleanly(file, 's', 400);
+  }),
+);
+
+test('a burst of writes hands checkpoints to a thread, which exits once writes are quiet again; closing leaves no WAL behind', () =>
+  withDbFile('relay.sqlite', async (file) => {
+    const { db, checkpointer } = openDatabase({ databaseUrl: file, timedCheckpoints: true, checkpointer: { intervalMs: 20, threadAbovePages: 400, threadIdleTicks: 10 } });
+    assert.ok(checkpointer);
     await writeRows(db, 3000);
     const before = statSync(file).size;
     // In WAL mode only a checkpoint grows the main file; below 1,000 pages SQLite itself would not have run one.
     await until('the database file to hold the rows', () => statSync(file).size >= before + 3000 * 1024);
+    await until('the thread to start', () => checkpointer.threadStarts === 1);
+    // The thread runs the checkpoints of a second burst...
+    await writeRows(db, 3000);
+    const mid = statSync(file).size;
+    await until('the second burst in the database file', () => statSync(file).size >= mid + 3000 * 1024);
+    // ...and leaves after 10 quiet ticks, handing back to the relay connection.
+    await until('the thread to exit', () => !checkpointer.threaded);
+    await writeSmallRows(db, 50);
     const [row] = (await sql<{ n: number }>`select count(*) as n from t`.execute(db)).rows;
-    assert.equal(row?.n, 3000);
+    assert.equal(row?.n, 6000);
     await db.destroy();
-    // The thread's connection closed before the relay's, so the relay's close checkpointed and removed the WAL.
-    assert.equal(existsSync(`${file}-wal`), false, 'no -wal file after close');
-    const reopened = openDatabase({ databaseUrl: file });
-    const [again] = (await sql<{ n: number }>`select count(*) as n from t`.execute(reopened.db)).rows;
-    assert.equal(again?.n, 3000);
-    await reopened.db.destroy();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+    await assertClosedCleanly(file, 's', 50);
+  }),
+);
 
-test('without the thread, a short-lived connection keeps SQLite automatic checkpoints', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'eye-ckpt-'));
-  const file = join(dir, 'cli.sqlite');
-  try {
+test('closing while the thread runs stops it first, so the relay connection closes last and removes the WAL', () =>
+  withDbFile('relay.sqlite', async (file) => {
+    const { db, checkpointer } = openDatabase({ databaseUrl: file, timedCheckpoints: true, checkpointer: { intervalMs: 20, threadAbovePages: 100 } });
+    assert.ok(checkpointer);
+    await writeRows(db, 1000);
+    await until('the thread to start', () => checkpointer.threaded);
+    await db.destroy();
+    await assertClosedCleanly(file, 't', 1000);
+  }),
+);
+
+test('without timed checkpoints, a short-lived connection keeps SQLite automatic checkpoints', () =>
+  withDbFile('cli.sqlite', async (file) => {
     const { db } = openDatabase({ databaseUrl: file });
     const [row] = (await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db)).rows;
     assert.equal(row?.wal_autocheckpoint, 1000);
     await db.destroy();
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }),
+);
