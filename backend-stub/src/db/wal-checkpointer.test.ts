@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { openDatabase } from './connect.js';
+import { quietWindow } from './wal-checkpointer.js';
 
 /** Rows of 1 KiB: 3,000 of them fill ~800 WAL pages, fewer than SQLite's automatic checkpoint waits for (1,000). */
 async function writeRows(db: ReturnType<typeof openDatabase>['db'], rows: number): Promise<void> {
@@ -88,6 +89,19 @@ test('a burst of writes hands checkpoints to a thread, which exits once writes a
     await assertClosedCleanly(file, 's', 50);
   }),
 );
+
+test('the thread leaves on the average of its last ticks, not on a run of quiet ones', () => {
+  // 4 ticks, quiet below 10 pages a tick on average (40 over the window).
+  const quiet = quietWindow(4, 10);
+  assert.deepEqual([0, 0, 500, 0].map(quiet), [false, false, false, false], 'a burst in the window keeps the thread');
+  assert.deepEqual([0, 0].map(quiet), [false, false], 'still within 4 ticks of the burst');
+  assert.equal(quiet(0), true, 'the burst has left the window');
+  // A steady load under the average whose every other tick exceeds it (a run-of-quiet-ticks rule never leaves).
+  const steady = quietWindow(4, 10);
+  assert.deepEqual([15, 4, 15, 4, 15, 4].map(steady), [false, false, false, true, true, true]);
+  const busy = quietWindow(4, 10);
+  assert.deepEqual([15, 5, 15, 5, 15].map(busy), [false, false, false, false, false], 'an average of exactly 10 is not under it');
+});
 
 test('closing while the thread runs stops it first, so the relay connection closes last and removes the WAL', () =>
   withDbFile('relay.sqlite', async (file) => {

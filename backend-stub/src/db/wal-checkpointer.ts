@@ -12,8 +12,26 @@ export const CHECKPOINT_INTERVAL_MS = 100;
  * at full speed several times this threshold.
  */
 export const THREAD_ABOVE_PAGES = 400;
-/** The thread exits after this many ticks in a row (30 s) copying under half the threshold. */
+/**
+ * The thread exits once the last this many ticks (30 s) copied under half the threshold on
+ * average: steady writes a little over half (10,000 sessions flagging once a minute, ~140 pages a
+ * tick with bursts past 200) go back to the relay's connection instead of keeping a thread forever.
+ */
 export const THREAD_IDLE_TICKS = 300;
+
+/** Whether the pages copied by the last `ticks` ticks average under `pagesPerTick` (a sliding window). */
+export function quietWindow(ticks: number, pagesPerTick: number): (copied: number) => boolean {
+  const window = new Float64Array(ticks);
+  let seen = 0;
+  let sum = 0;
+  return (copied) => {
+    const at = seen % ticks;
+    sum += copied - (window[at] ?? 0);
+    window[at] = copied;
+    seen++;
+    return seen >= ticks && sum < ticks * pagesPerTick;
+  };
+}
 
 /** Frames a PASSIVE checkpoint copied since the previous one (the WAL restarts after a complete one). */
 function pagesCopier(): (r: { log: number; checkpointed: number }) => number {
@@ -66,7 +84,7 @@ export interface CheckpointerOptions {
 export interface WalCheckpointer {
   /** Whether the thread runs the checkpoints right now. */
   readonly threaded: boolean;
-  /** How often a thread was started (each exits again after `threadIdleTicks` quiet ticks). */
+  /** How often a thread was started (each exits again once `threadIdleTicks` ticks averaged quiet). */
   readonly threadStarts: number;
   /**
    * Stops checkpointing and waits (briefly, synchronously) until the thread's connection is closed,
@@ -82,15 +100,15 @@ export interface WalCheckpointer {
  * Here the caller sets `wal_autocheckpoint = 0` and every `intervalMs` a PASSIVE checkpoint runs:
  * on `sqlite` itself (right after its open transaction, if any) as long as a tick copies at most
  * `threadAbovePages` pages, a few milliseconds; when a tick copies more, a worker thread with its
- * own connection takes over, so heavy ingest never waits for a checkpoint, and exits after
- * `threadIdleTicks` ticks in a row under half that. A thread is a V8 isolate of its own, ~8-10 MB
+ * own connection takes over, so heavy ingest never waits for a checkpoint, and exits once the
+ * last `threadIdleTicks` ticks averaged under half that. A thread is a V8 isolate of its own, ~8-10 MB
  * of RSS that an idle or lightly loaded relay does not need. Call `stop()` before closing `sqlite`.
  */
 export function startWalCheckpointer(sqlite: BetterSqlite3.Database, file: string, opts: CheckpointerOptions = {}): WalCheckpointer {
   const intervalMs = opts.intervalMs ?? CHECKPOINT_INTERVAL_MS;
   const threadAbove = opts.threadAbovePages ?? THREAD_ABOVE_PAGES;
   const idleTicks = opts.threadIdleTicks ?? THREAD_IDLE_TICKS;
-  let thread: { worker: Worker; closed: Int32Array; quiet: number; leaving: boolean } | null = null;
+  let thread: { worker: Worker; closed: Int32Array; leaving: boolean } | null = null;
   let threadStarts = 0;
   let stopped = false;
   // After a thread, the first tick here counts from wherever the WAL is then.
@@ -111,13 +129,13 @@ export function startWalCheckpointer(sqlite: BetterSqlite3.Database, file: strin
       return; // no thread: the ticks here go on
     }
     worker.unref();
-    const t = { worker, closed, quiet: 0, leaving: false };
+    const t = { worker, closed, leaving: false };
     thread = t;
     threadStarts++;
     const copiedThere = pagesCopier();
+    const quiet = quietWindow(idleTicks, threadAbove / 2);
     worker.on('message', ([log, checkpointed]: [number, number]) => {
-      t.quiet = copiedThere({ log, checkpointed }) < threadAbove / 2 ? t.quiet + 1 : 0;
-      if (t.quiet >= idleTicks && !t.leaving) {
+      if (quiet(copiedThere({ log, checkpointed })) && !t.leaving) {
         t.leaving = true;
         worker.postMessage('stop');
       }
