@@ -158,6 +158,8 @@ export interface BenchResults {
   widget?: WidgetResult & Failable;
   bundles?: BundlesResult;
   identity?: IdentityResult & Failable;
+  /** Sections a partial run (BENCH_ONLY) measured again after the run above, and when. */
+  reruns?: Record<string, { startedAt: string; durationSeconds: number; loadAverageAtStart?: number[]; loadAverageAtEnd?: number[] }>;
 }
 
 interface Row {
@@ -298,12 +300,15 @@ export function renderTable(r: BenchResults): string {
 const START = '<!-- bench:generated:start (npm run bench rewrites this block) -->';
 const END = '<!-- bench:generated:end -->';
 
+const loads = (l: number[] | undefined) => (l ?? []).map((x) => f(x, 1)).join(' / ');
+
 export function renderMarkdown(r: BenchResults, previous: string | null): string {
   const m = r.machine;
   const gen = [
     START,
     `Run ${r.startedAt} (${f(r.durationSeconds)} s). Machine: ${m.cpuModel}, ${m.cores} cores, ${f(m.ramGB, 1)} GB RAM, ${m.os}; Node ${m.node}; ${m.chromium ?? 'Chromium n/a'}; PostgreSQL ${m.postgres ?? 'n/a'}; ${m.sqlite}; Fastify ${m.fastify}.`,
-    `Load average at start ${(m.loadAverageAtStart ?? []).map((x) => f(x, 1)).join(' / ')}, at end ${(m.loadAverageAtEnd ?? []).map((x) => f(x, 1)).join(' / ')} (1/5/15 min; other work on the machine shares its cores).`,
+    `Load average at start ${loads(m.loadAverageAtStart)}, at end ${loads(m.loadAverageAtEnd)} (1/5/15 min; other work on the machine shares its cores).`,
+    ...Object.entries(r.reruns ?? {}).map(([section, x]) => `Section \`${section}\` is from a later run of that section alone: ${x.startedAt} (${f(x.durationSeconds)} s), load average at start ${loads(x.loadAverageAtStart)}, at end ${loads(x.loadAverageAtEnd)}.`),
     '',
     '| figure | engine | value | target | |',
     '|---|---|---|---|---|',

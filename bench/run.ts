@@ -167,11 +167,18 @@ async function main() {
   const durationSeconds = (Date.now() - started.getTime()) / 1000;
   results.durationSeconds = durationSeconds;
 
-  // A partial run (BENCH_ONLY) updates its sections and keeps the others from the last full run.
+  // A partial run (BENCH_ONLY) updates its sections and keeps the others from the last full run,
+  // whose start, machine and load stay the report's heading; each rerun section says when it ran.
   const file = resultsFile;
   mkdirSync(dirname(file), { recursive: true });
   let merged = results;
-  if (process.env.BENCH_ONLY && existsSync(file)) merged = { ...(JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>), ...results };
+  if (process.env.BENCH_ONLY && existsSync(file)) {
+    const kept = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> & { reruns?: Record<string, unknown> };
+    const machineNow = results.machine as Record<string, unknown>;
+    const rerun = { startedAt: results.startedAt, durationSeconds, loadAverageAtStart: machineNow.loadAverageAtStart, loadAverageAtEnd: machineNow.loadAverageAtEnd };
+    const sections = Object.keys(results).filter((k) => !['startedAt', 'machine', 'durationSeconds', 'quick'].includes(k));
+    merged = { ...kept, ...Object.fromEntries(sections.map((k) => [k, results[k]])), reruns: { ...kept.reruns, ...Object.fromEntries(sections.map((k) => [k, rerun])) } };
+  }
   writeFileSync(file, JSON.stringify(merged, null, 2) + '\n');
   // The sections as bench/report.ts reads them (this run's, from the functions above, and the kept ones).
   const report = merged as unknown as BenchResults;

@@ -107,7 +107,7 @@ test('the relay tarball ships its bin and build with the server libraries, no te
   const { name, files, manifest } = pack('eye-relay');
   assert.equal(name, 'eye-relay');
   assert.equal(manifest.bin?.['eye-relay'], 'bin/eye-relay.mjs');
-  for (const path of ['bin/eye-relay.mjs', 'bin/source-times.mjs', 'node-flags.json', 'package.json']) assert.ok(files.includes(path), `${path} is packed`);
+  for (const path of ['bin/eye-relay.mjs', 'bin/source-times.mjs', 'node-flags.json', 'node-env.json', 'package.json']) assert.ok(files.includes(path), `${path} is packed`);
   for (const path of files) {
     assert.doesNotMatch(path, TEST_FILE, `${path} is a test file`);
     assert.doesNotMatch(path, /^src\//, `${path}: the relay ships its build, not its sources`);

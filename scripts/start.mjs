@@ -72,14 +72,17 @@ if (existsSync(tsc) && !relayBuildIsFresh(join(root, 'backend-stub'))) {
 
 const relayArgs = ['serve', '--demo', ...(portArg >= 0 ? [] : ['--port', defaultPort]), ...args];
 console.log(`\n> starting the relay: eye-relay ${relayArgs.join(' ')}`);
-// Node flags for the relay (a smaller young generation: ~20 MB less RSS; docs/BENCHMARKS.md).
+// Node flags and environment for the relay (less memory: backend-stub/README.md, docs/BENCHMARKS.md).
 /** @type {unknown} */
 const nodeFlagsJson = JSON.parse(readFileSync(join(root, 'backend-stub/node-flags.json'), 'utf8'));
 const nodeFlags = /** @type {string[]} */ (nodeFlagsJson);
+/** @type {unknown} */
+const nodeEnvJson = JSON.parse(readFileSync(join(root, 'backend-stub/node-env.json'), 'utf8'));
+const nodeEnv = /** @type {Record<string, string>} */ (nodeEnvJson);
 const relay = spawn(process.execPath, [...nodeFlags, join(root, 'backend-stub/bin/eye-relay.mjs'), ...relayArgs], {
   cwd: root,
   stdio: 'inherit',
-  env: { EYE_DEMO: '1', LOG_LEVEL: 'warn', ...process.env },
+  env: { EYE_DEMO: '1', LOG_LEVEL: 'warn', ...nodeEnv, ...process.env },
 });
 
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => relay.kill(signal));

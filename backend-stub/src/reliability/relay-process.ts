@@ -18,8 +18,9 @@ import type { ChildMessage } from './relay-child.js';
 const CHILD = fileURLToPath(new URL('./relay-child.ts', import.meta.url));
 /** The same child compiled by `npm run build:relay` (plain node, no TypeScript loader). */
 const COMPILED_CHILD = join(PROJECT_ROOT, 'backend-stub/dist/backend-stub/src/reliability/relay-child.js');
-/** The Node flags `npm start` runs the relay with (backend-stub/node-flags.json), so children measure the same. */
+/** The Node flags and environment `npm start` runs the relay with (backend-stub/node-flags.json, node-env.json), so children measure the same. */
 const RELAY_NODE_FLAGS = JSON.parse(readFileSync(join(PROJECT_ROOT, 'backend-stub/node-flags.json'), 'utf8')) as string[];
+const RELAY_NODE_ENV = JSON.parse(readFileSync(join(PROJECT_ROOT, 'backend-stub/node-env.json'), 'utf8')) as Record<string, string>;
 
 export interface RelayStore {
   engine: Engine;
@@ -109,6 +110,7 @@ export function rssOf(pid: number): number {
 
 export async function spawnRelay(store: RelayStore, opts: SpawnOptions = {}): Promise<RelayProcess> {
   const env: Record<string, string> = {
+    ...RELAY_NODE_ENV,
     ...(process.env as Record<string, string>),
     PORT: '0',
     LOG_LEVEL: 'warn',
