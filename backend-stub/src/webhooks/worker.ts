@@ -470,7 +470,10 @@ export class DeliveryWorker {
       }
       if (picked.length === 0) return [];
       const rows = await claimUpdate(trx, picked, { me, leaseUntil, nowIso }).execute();
-      const claimed: Claimed[] = rows;
+      // RETURNING gives rows in the order the UPDATE found them (on PostgreSQL, where their
+      // versions are stored), not in claim order; an endpoint's deliveries go out in claim order.
+      const rank = new Map(picked.map((id, i) => [id, i]));
+      const claimed: Claimed[] = rows.sort((a, b) => (rank.get(a.id) ?? 0) - (rank.get(b.id) ?? 0));
       if (claimed.length > 0) {
         await trx
           .insertInto('webhook_attempts')
