@@ -5,7 +5,10 @@ import { createRelayClient, type RelayClient } from '../client/index.js';
 import { PROJECT_ROOT } from '../config.js';
 import type { WebhookEngineOptions } from '../webhooks/engine.js';
 import type { Envelope } from '../webhooks/envelope.js';
-import { after, before } from 'node:test';
+import { SecretBox } from '../webhooks/secret-box.js';
+import { loadWebhookSettings } from '../webhooks/settings.js';
+import { DeliveryWorker } from '../webhooks/worker.js';
+import { after, before, type TestContext } from 'node:test';
 import type { components } from '../client/relay-api.js';
 import type { Answered, ApiBody, FlagAnswer } from './client.js';
 import type { Engine } from './engines.js';
@@ -20,6 +23,35 @@ export const FAST_WEBHOOKS: WebhookEngineOptions = {
   leaseMs: 3000,
   targets: { allowHttp: true, allowLoopback: true, allowPrivate: false },
 };
+
+const quietLog = { info() {}, warn() {}, error() {} };
+
+/**
+ * A delivery worker on `relay`'s database (and its secret) that the test drives itself: not started,
+ * so nothing is claimed or sent until the test calls claim() or start(). `webhooks` goes on top of
+ * FAST_WEBHOOKS.
+ */
+export function manualWorker(relay: Pick<TestRelay, 'db' | 'config'>, webhooks: WebhookEngineOptions = {}): DeliveryWorker {
+  const settings = loadWebhookSettings({}, false, { ...FAST_WEBHOOKS, ...webhooks });
+  return new DeliveryWorker({ db: relay.db, config: relay.config, settings, secrets: new SecretBox(relay.config.secret), log: quietLog });
+}
+
+/**
+ * A relay with its delivery worker off, an endpoint at `url` for every proctoring event, and
+ * `flags` EXIT_FULLSCREEN flags of a started session: as many pending deliveries for a test to claim
+ * by hand (manualWorker). The relay closes after test `t`.
+ */
+export async function relayWithPendingDeliveries(t: TestContext, engine: Engine, url: string, flags: number) {
+  const relay = await startTestRelay({ engine, webhooks: { ...FAST_WEBHOOKS, worker: false } });
+  t.after(() => relay.close());
+  const endpoint = await registerEndpoint(relay, url, ['proctoring_event.*']);
+  const session = await startedSession(relay);
+  for (let i = 0; i < flags; i++) {
+    const r = await postFlag(relay, session, { type: 'EXIT_FULLSCREEN' });
+    if (r.status !== 201) throw new Error(`flag ${i}: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+  return { relay, endpoint, session };
+}
 
 export interface ApiResult<T = unknown> {
   status: number;

@@ -6,31 +6,22 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ENGINES } from '../testing/engines.js';
-import { startTestRelay } from '../testing/harness.js';
 import { startReceiver } from '../testing/receiver.js';
-import { FAST_WEBHOOKS, postFlag, registerEndpoint, startedSession } from '../testing/webhook-fixtures.js';
-import { SecretBox } from './secret-box.js';
-import { loadWebhookSettings } from './settings.js';
-import { DeliveryWorker } from './worker.js';
+import { manualWorker, relayWithPendingDeliveries } from '../testing/webhook-fixtures.js';
 
-const quietLog = { info() {}, warn() {}, error() {} };
 
 for (const engine of ENGINES) {
   describe(`claiming ahead (${engine})`, () => {
     test('a stopped worker hands back what it claimed but did not send', async (t) => {
       const rx = await startReceiver({ responder: () => ({ hang: true }) });
       t.after(() => rx.close());
-      const relay = await startTestRelay({ engine, webhooks: { ...FAST_WEBHOOKS, worker: false } });
-      t.after(() => relay.close());
-      const ep = await registerEndpoint(relay, `${rx.url}/hang`, ['proctoring_event.*']);
-      const s = await startedSession(relay);
-      for (let i = 0; i < 6; i++) assert.equal((await postFlag(relay, s, { type: 'EXIT_FULLSCREEN' })).status, 201);
+      const { relay, endpoint: ep } = await relayWithPendingDeliveries(t, engine, `${rx.url}/hang`, 6);
       const pending = await relay.db.selectFrom('webhook_deliveries').select(['id']).where('endpoint_id', '=', ep.id).execute();
       assert.ok(pending.length >= 6, `${pending.length} deliveries`);
 
       // One request at a time to the endpoint; the worker claims up to 3 of its deliveries ahead.
-      const settings = loadWebhookSettings({}, false, { ...FAST_WEBHOOKS, timeoutMs: 1500, concurrency: 4, perEndpointConcurrency: 1 });
-      const worker = new DeliveryWorker({ db: relay.db, config: relay.config, settings, secrets: new SecretBox(relay.config.secret), log: quietLog });
+      const oneAtATime = { timeoutMs: 1500, concurrency: 4, perEndpointConcurrency: 1 };
+      const worker = manualWorker(relay, oneAtATime);
       worker.start();
       await rx.waitFor((rs) => rs.length >= 1, 10_000);
       const claimedRows = async () => relay.db.selectFrom('webhook_deliveries').select(['id', 'attempts', 'lease_owner', 'status']).where('endpoint_id', '=', ep.id).where('lease_owner', '=', worker.id).execute();
@@ -58,7 +49,7 @@ for (const engine of ENGINES) {
       const ok = await startReceiver();
       t.after(() => ok.close());
       await relay.db.updateTable('webhook_endpoints').set({ url: `${ok.url}/ok` }).where('id', '=', ep.id).execute();
-      const next = new DeliveryWorker({ db: relay.db, config: relay.config, settings, secrets: new SecretBox(relay.config.secret), log: quietLog });
+      const next = manualWorker(relay, oneAtATime);
       next.start();
       t.after(() => next.stop());
       const unsentEvents = new Set(unsent.map((r) => r.event_id));

@@ -9,16 +9,11 @@ import { describe, test } from 'node:test';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { ENGINES } from '../testing/engines.js';
-import { startTestRelay } from '../testing/harness.js';
-import { FAST_WEBHOOKS, postFlag, registerEndpoint, startedSession } from '../testing/webhook-fixtures.js';
+import { manualWorker, relayWithPendingDeliveries } from '../testing/webhook-fixtures.js';
 import { candidatesQuery, claimUpdate, planInClaimOrder } from './claim-sql.js';
 import { isPostgres } from './outbox.js';
-import { SecretBox } from './secret-box.js';
-import { loadWebhookSettings } from './settings.js';
-import { DeliveryWorker } from './worker.js';
 
 const BACKLOG = 3000;
-const quietLog = { info() {}, warn() {}, error() {} };
 
 /** The plan's lines (PostgreSQL EXPLAIN, SQLite EXPLAIN QUERY PLAN). */
 async function planOf(db: Kysely<Database>, q: { compile(): CompiledQuery }): Promise<string> {
@@ -31,11 +26,7 @@ async function planOf(db: Kysely<Database>, q: { compile(): CompiledQuery }): Pr
 for (const engine of ENGINES) {
   describe(`claim statements on a large backlog (${engine})`, () => {
     test('walk the claim index in order, update by primary key', async (t) => {
-      const relay = await startTestRelay({ engine, webhooks: { ...FAST_WEBHOOKS, worker: false } });
-      t.after(() => relay.close());
-      const ep = await registerEndpoint(relay, 'http://127.0.0.1:9/hook', ['proctoring_event.*']);
-      const s = await startedSession(relay);
-      assert.equal((await postFlag(relay, s, { type: 'EXIT_FULLSCREEN' })).status, 201);
+      const { relay, endpoint: ep } = await relayWithPendingDeliveries(t, engine, 'http://127.0.0.1:9/hook', 1);
       const [first] = await relay.db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', ep.id).execute();
       assert.ok(first, 'the flag made a delivery');
       // The backlog, written at once: no statistics describe it.
@@ -77,11 +68,7 @@ for (const engine of ENGINES) {
     });
 
     test('a claim hands its deliveries out in claim order, whatever order the UPDATE returns them in', async (t) => {
-      const relay = await startTestRelay({ engine, webhooks: { ...FAST_WEBHOOKS, worker: false } });
-      t.after(() => relay.close());
-      const ep = await registerEndpoint(relay, 'http://127.0.0.1:9/hook', ['proctoring_event.*']);
-      const s = await startedSession(relay);
-      for (let i = 0; i < 8; i++) assert.equal((await postFlag(relay, s, { type: 'EXIT_FULLSCREEN' })).status, 201);
+      const { relay, endpoint: ep } = await relayWithPendingDeliveries(t, engine, 'http://127.0.0.1:9/hook', 8);
       const rows = await relay.db.selectFrom('webhook_deliveries').select(['id', 'next_attempt_at']).where('endpoint_id', '=', ep.id).execute();
       const inClaimOrder = rows.sort((a, b) => a.next_attempt_at.localeCompare(b.next_attempt_at) || a.id.localeCompare(b.id)).map((r) => r.id);
       // Rewritten newest first: PostgreSQL stores the new row versions in that order, and an UPDATE
@@ -89,8 +76,7 @@ for (const engine of ENGINES) {
       for (const id of [...inClaimOrder].reverse()) {
         await relay.db.updateTable('webhook_deliveries').set({ updated_at: new Date().toISOString() }).where('id', '=', id).execute();
       }
-      const settings = loadWebhookSettings({}, false, { ...FAST_WEBHOOKS, perEndpointConcurrency: 8 });
-      const worker = new DeliveryWorker({ db: relay.db, config: relay.config, settings, secrets: new SecretBox(relay.config.secret), log: quietLog });
+      const worker = manualWorker(relay, { perEndpointConcurrency: 8 });
       const claimed = await worker.claim(8);
       assert.deepEqual(claimed.map((c) => c.id), inClaimOrder);
     });

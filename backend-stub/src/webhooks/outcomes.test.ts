@@ -6,27 +6,17 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { ENGINES } from '../testing/engines.js';
-import { startTestRelay } from '../testing/harness.js';
-import { FAST_WEBHOOKS, postFlag, registerEndpoint, startedSession } from '../testing/webhook-fixtures.js';
+import { manualWorker, relayWithPendingDeliveries } from '../testing/webhook-fixtures.js';
 import { recordOutcomes, type Outcome } from './outcomes.js';
 import type { PostResult } from './http-post.js';
-import { SecretBox } from './secret-box.js';
-import { loadWebhookSettings } from './settings.js';
-import { DeliveryWorker } from './worker.js';
 
-const quietLog = { info() {}, warn() {}, error() {} };
 const answer = (statusCode: number | null, error: string | null = null): PostResult => ({ statusCode, latencyMs: 12, error, responseExcerpt: statusCode ? `r${statusCode}` : null, retryAfter: null });
 
 for (const engine of ENGINES) {
   describe(`attempt outcomes in one batch (${engine})`, () => {
     test('each delivery gets its own next state; a lost lease changes nothing; 410 disables the endpoint', async (t) => {
-      const relay = await startTestRelay({ engine, webhooks: { ...FAST_WEBHOOKS, worker: false } });
-      t.after(() => relay.close());
-      const ep = await registerEndpoint(relay, 'http://127.0.0.1:9/never', ['proctoring_event.*']);
-      const s = await startedSession(relay);
-      for (let i = 0; i < 5; i++) assert.equal((await postFlag(relay, s, { type: 'EXIT_FULLSCREEN' })).status, 201);
-      const settings = loadWebhookSettings({}, false, FAST_WEBHOOKS);
-      const worker = new DeliveryWorker({ db: relay.db, config: relay.config, settings, secrets: new SecretBox(relay.config.secret), log: quietLog });
+      const { relay, endpoint: ep } = await relayWithPendingDeliveries(t, engine, 'http://127.0.0.1:9/never', 5);
+      const worker = manualWorker(relay);
       const claimed = await worker.claim(5);
       assert.equal(claimed.length, 5);
       const [a, b, c, d, e] = claimed.sort((x, y) => x.id.localeCompare(y.id));
@@ -71,11 +61,7 @@ for (const engine of ENGINES) {
 
 describe('attempt outcomes on a large attempt log (postgres)', () => {
   test('rows are looked up by key, not by scanning the log', async (t) => {
-    const relay = await startTestRelay({ engine: 'postgres', webhooks: { ...FAST_WEBHOOKS, worker: false } });
-    t.after(() => relay.close());
-    const ep = await registerEndpoint(relay, 'http://127.0.0.1:9/never', ['proctoring_event.*']);
-    const s = await startedSession(relay);
-    assert.equal((await postFlag(relay, s, { type: 'EXIT_FULLSCREEN' })).status, 201);
+    const { relay, endpoint: ep } = await relayWithPendingDeliveries(t, 'postgres', 'http://127.0.0.1:9/never', 1);
     const [first] = await relay.db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', ep.id).execute();
     assert.ok(first);
     // Statistics taken while the log was small (autovacuum analyzes a new table early), then
@@ -90,8 +76,7 @@ describe('attempt outcomes on a large attempt log (postgres)', () => {
     }
     // A batch as the worker writes it under load: 16 outcomes.
     await relay.db.insertInto('webhook_deliveries').values(Array.from({ length: 15 }, (_, i) => ({ ...first, id: `${first.id}_${i}` }))).execute();
-    const settings = loadWebhookSettings({}, false, FAST_WEBHOOKS);
-    const worker = new DeliveryWorker({ db: relay.db, config: relay.config, settings, secrets: new SecretBox(relay.config.secret), log: quietLog });
+    const worker = manualWorker(relay);
     const claimed = await worker.claim(16);
     assert.equal(claimed.length, 16);
     const at = new Date();

@@ -15,12 +15,8 @@ import { startReceiver, type Receiver } from '../testing/receiver.js';
 import { spawnRelayProcess } from '../testing/relay-process.js';
 import { verifyClassic } from '../testing/verify.js';
 import type { ApiBody } from '../testing/client.js';
-import { api, bodies, FAST_WEBHOOKS, postFlag, registerEndpoint, startedSession, waitUntil, type TestSent } from '../testing/webhook-fixtures.js';
-import { SecretBox } from './secret-box.js';
-import { loadWebhookSettings } from './settings.js';
-import { DeliveryWorker } from './worker.js';
+import { api, bodies, FAST_WEBHOOKS, manualWorker, postFlag, registerEndpoint, startedSession, waitUntil, type TestSent } from '../testing/webhook-fixtures.js';
 
-const quietLog = { info() {}, warn() {}, error() {} };
 
 async function deliveriesByStatus(relay: { db: TestRelay['db'] }) {
   const rows = await relay.db.selectFrom('webhook_deliveries').select(['id', 'status', 'attempts', 'event_id']).execute();
@@ -53,8 +49,7 @@ for (const engine of ENGINES) {
 
       // A worker that claims two deliveries and dies without recording anything.
       const dead = openDatabase({ databaseUrl: a.config.databaseUrl, pgSchema: a.config.pgSchema });
-      const settings = loadWebhookSettings({}, false, { ...FAST_WEBHOOKS, leaseMs: 1000 });
-      const deadWorker = new DeliveryWorker({ db: dead.db, config: a.config, settings, secrets: new SecretBox(a.config.secret), log: quietLog });
+      const deadWorker = manualWorker({ db: dead.db, config: a.config }, { leaseMs: 1000 });
       // Make everything due now so the dead worker can claim.
       await dead.db.updateTable('webhook_deliveries').set({ next_attempt_at: new Date(Date.now() - 1).toISOString() }).where('status', '=', 'pending').execute();
       const claimed = await deadWorker.claim(2);
