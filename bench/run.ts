@@ -10,6 +10,8 @@
  * BENCH_WEBHOOK_RATE (200), BENCH_WEBHOOK_SECONDS (15), BENCH_WIDGET_SECONDS (30).
  * BENCH_QUICK=1: every section briefly (smaller defaults, same code paths) to smoke-test the bench;
  * writes BENCH_RESULTS (default bench/results.quick.json) and leaves docs/BENCHMARKS.md alone.
+ * BENCH_RESULTS=<file> (a full or partial run): results go there (merged as into results.json) and
+ * docs/BENCHMARKS.md is left alone, for experiments (EYE_RELAY_NODE_FLAGS adds Node flags to the relays).
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -183,8 +185,10 @@ async function main() {
   // The sections as bench/report.ts reads them (this run's, from the functions above, and the kept ones).
   const report = merged as unknown as BenchResults;
   console.log('\n' + renderTable(report));
-  if (quick) {
-    log(`\nquick run: wrote ${file} in ${durationSeconds} s (docs/BENCHMARKS.md untouched)`);
+  // docs/BENCHMARKS.md shows bench/results.json only: a quick run or an experiment written elsewhere
+  // (BENCH_RESULTS, e.g. an A/B of Node flags) leaves it alone.
+  if (quick || file !== resolve(ROOT, 'bench/results.json')) {
+    log(`\n${quick ? 'quick run' : 'run'}: wrote ${file} in ${durationSeconds} s (docs/BENCHMARKS.md untouched)`);
     return;
   }
   const doc = join(ROOT, 'docs/BENCHMARKS.md');
