@@ -9,7 +9,6 @@ import { ENGINES } from '../testing/engines.js';
 import { startReceiver } from '../testing/receiver.js';
 import { manualWorker, relayWithPendingDeliveries } from '../testing/webhook-fixtures.js';
 
-
 for (const engine of ENGINES) {
   describe(`claiming ahead (${engine})`, () => {
     test('a stopped worker hands back what it claimed but did not send', async (t) => {

@@ -17,7 +17,6 @@ import { verifyClassic } from '../testing/verify.js';
 import type { ApiBody } from '../testing/client.js';
 import { api, bodies, FAST_WEBHOOKS, manualWorker, postFlag, registerEndpoint, startedSession, waitUntil, type TestSent } from '../testing/webhook-fixtures.js';
 
-
 async function deliveriesByStatus(relay: { db: TestRelay['db'] }) {
   const rows = await relay.db.selectFrom('webhook_deliveries').select(['id', 'status', 'attempts', 'event_id']).execute();
   return rows;
