@@ -251,11 +251,19 @@ interface Receivers {
   close(): Promise<void>;
 }
 
-async function startReceivers(n: number): Promise<Receivers> {
+/**
+ * `host`: the name in the endpoints' URLs (the receivers listen on 127.0.0.1). A name such as
+ * `localhost` adds the worker's name resolution to every delivery, as for real endpoints.
+ */
+async function startReceivers(n: number, host = '127.0.0.1'): Promise<Receivers> {
   const list = await Promise.all(Array.from({ length: n }, () => startReceiver()));
   return {
     list,
-    urlOf: (k) => `${itemAt(list, k % n, 'receivers').url}/hook/${k}`,
+    urlOf: (k) => {
+      const url = new URL(`${itemAt(list, k % n, 'receivers').url}/hook/${k}`);
+      url.hostname = host;
+      return url.href;
+    },
     indexOf: (path) => Number(path.split('/')[2]) % n,
     mark: () => list.map((r) => r.requests.length),
     since: (mark) => list.flatMap((r, i) => r.requests.slice(mark[i])),
@@ -377,8 +385,8 @@ async function deliveryThroughput(engine: Engine, endpoints: number, receivers: 
  * relay child with EYE_CHILD_ROLE=worker: buildServer with only the worker, as `serve(config,
  * { deliveryOnly: true })` runs it). Each webhook's arrival is matched to its flag's answer.
  */
-export async function benchWebhooks(engine: Engine, o: BenchOptions & { backlog: number; endpoints: number[]; rate: number; latencySeconds: number; ingestCapacity?: number }) {
-  const receivers = await startReceivers(4);
+export async function benchWebhooks(engine: Engine, o: BenchOptions & { backlog: number; endpoints: number[]; rate: number; latencySeconds: number; ingestCapacity?: number; host?: string }) {
+  const receivers = await startReceivers(4, o.host);
   try {
     const byEndpoints: Record<string, Awaited<ReturnType<typeof deliveryThroughput>>> = {};
     for (const n of o.endpoints) byEndpoints[String(n)] = await deliveryThroughput(engine, n, receivers, o);

@@ -135,6 +135,8 @@ async function main() {
       endpoints: list('BENCH_ENDPOINTS', [1, 10, 100]),
       rate: env('BENCH_WEBHOOK_RATE', 200, 50),
       latencySeconds: env('BENCH_WEBHOOK_SECONDS', 15, 3),
+      // The name in the endpoint URLs (default 127.0.0.1; e.g. localhost to include name resolution).
+      host: process.env.BENCH_WEBHOOK_HOST,
       // Latency at 50 % / 90 % of the ingest capacity measured in this run (its ingest section).
       ingestCapacity: (results.ingest as Record<string, { ingest?: { perSecond?: number } }> | undefined)?.[e]?.ingest?.perSecond,
     }),

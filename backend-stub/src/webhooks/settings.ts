@@ -3,6 +3,7 @@
  * (tests use a fast retry schedule, a short timeout and allow loopback http receivers).
  */
 import { readFileSync } from 'node:fs';
+import { DNS_CACHE_DEFAULTS } from './dns-cache.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './schedule.js';
 import type { TargetPolicy } from './ssrf.js';
 
@@ -27,6 +28,8 @@ export interface WebhookSettings {
   retentionIntervalMs: number;
   /** Extra trusted CA certificates (PEM) for https targets, on top of Node's root store (private PKI, tests). */
   extraCa: string | null;
+  /** How long the worker uses a webhook host's DNS answer before asking again (dns-cache.ts); 0 = every attempt. */
+  dnsCacheMs: number;
   /** Start the delivery worker and retention job with the server. */
   worker: boolean;
   /** PostgreSQL: also LISTEN for NOTIFY wake-ups (other processes' commits). */
@@ -77,7 +80,8 @@ export function parseSchedule(text: string): number[] {
  * EYE_WEBHOOK_TIMEOUT_MS (5000), EYE_WEBHOOK_POLL_MS (1000), EYE_WEBHOOK_WORKER (1),
  * EYE_WEBHOOK_CA_FILE (PEM of extra CAs trusted for https targets), EYE_WEBHOOK_CONCURRENCY
  * (attempts in flight per relay, 32), EYE_WEBHOOK_PER_ENDPOINT (of which at most this many to one
- * endpoint, 16: a slow receiver cannot hold every slot).
+ * endpoint, 16: a slow receiver cannot hold every slot), EYE_WEBHOOK_DNS_CACHE_MS (30000: how long
+ * a host name's answer is used before it is asked again; 0 = at every attempt).
  */
 export function loadWebhookSettings(env: NodeJS.ProcessEnv, demo: boolean, input: WebhookSettingsInput = {}): WebhookSettings {
   const timeoutMs = input.timeoutMs ?? int(env.EYE_WEBHOOK_TIMEOUT_MS, 'EYE_WEBHOOK_TIMEOUT_MS') ?? 5000;
@@ -99,6 +103,7 @@ export function loadWebhookSettings(env: NodeJS.ProcessEnv, demo: boolean, input
     retentionMs: input.retentionMs ?? 72 * 3_600_000,
     retentionIntervalMs: input.retentionIntervalMs ?? 3_600_000,
     extraCa: input.extraCa ?? (env.EYE_WEBHOOK_CA_FILE ? readFileSync(env.EYE_WEBHOOK_CA_FILE, 'utf8') : null),
+    dnsCacheMs: input.dnsCacheMs ?? int(env.EYE_WEBHOOK_DNS_CACHE_MS, 'EYE_WEBHOOK_DNS_CACHE_MS') ?? DNS_CACHE_DEFAULTS.ttlMs,
     worker: input.worker ?? bool(env.EYE_WEBHOOK_WORKER) ?? true,
     listen: input.listen ?? true,
     watchWal: input.watchWal ?? false,

@@ -135,7 +135,8 @@ export interface ResolvedTarget {
 
 export type Resolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
 
-const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+/** getaddrinfo, as Node's http client would (hosts file, nsswitch), every answer in the resolver's order. */
+export const systemResolver: Resolver = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
 
 /**
  * Parse, resolve and check a webhook URL. Every resolved address must be allowed (one bad answer

@@ -35,7 +35,8 @@ import { nextStepAfterFailure, isSuccess } from './schedule.js';
 import type { SecretBox } from './secret-box.js';
 import type { WebhookSettings } from './settings.js';
 import { signatureHeaders } from './signing.js';
-import { resolveWebhookTarget, UnsafeTargetError, type Resolver } from './ssrf.js';
+import { DNS_CACHE_DEFAULTS, DnsCache } from './dns-cache.js';
+import { resolveWebhookTarget, systemResolver, UnsafeTargetError, type Resolver } from './ssrf.js';
 import type { WebhookEndpointRow, WebhookEventRow } from './tables.js';
 import { now as clockNow, nowDate } from '../clock.js';
 
@@ -145,9 +146,12 @@ export class DeliveryWorker {
   private lastClaimEmpty = false;
   /** Sealed secret -> secret: a sealed value never changes meaning (rotation writes a new one). */
   private readonly openedSecrets = new Map<string, string>();
+  /** Webhook hosts' DNS answers, checked against the target policy at every attempt. */
+  private readonly dns: DnsCache;
 
   constructor(private readonly deps: WorkerDeps) {
     this.agents = new AgentPool(256, deps.settings.perEndpointConcurrency);
+    this.dns = new DnsCache(deps.resolver ?? systemResolver, { ...DNS_CACHE_DEFAULTS, ttlMs: deps.settings.dnsCacheMs });
     this.outcomes = new GroupCommit((batch) => deps.db.transaction().execute((trx) => recordOutcomes(trx, this.id, batch)), { gatherMs: OUTCOME_GATHER_MS });
   }
 
@@ -570,7 +574,7 @@ export class DeliveryWorker {
     const { config, settings, secrets } = this.deps;
     let target;
     try {
-      target = await resolveWebhookTarget(endpoint.url, settings.targets, this.deps.resolver);
+      target = await resolveWebhookTarget(endpoint.url, settings.targets, this.dns.lookup);
     } catch (err) {
       const msg = err instanceof UnsafeTargetError ? `refused: ${err.message}` : `refused: ${(err as Error).message}`;
       return { statusCode: null, latencyMs: 0, error: msg, responseExcerpt: null, retryAfter: null };
