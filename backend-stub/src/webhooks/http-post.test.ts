@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo, type Socket } from 'node:net';
 import { AgentPool, postWebhook } from './http-post.js';
 import type { ResolvedTarget } from './ssrf.js';
 
@@ -104,5 +104,82 @@ test('a pool reuses one connection per receiver address; another address gets it
   } finally {
     pool.close();
     server.off('connection', onConnection);
+  }
+});
+
+/**
+ * A receiver that answers the first request of each connection (kept alive, no Keep-Alive hint)
+ * and drops the connection when a second request arrives on it: what a receiver closing an idle
+ * connection just as the next delivery goes out looks like to the sender.
+ */
+async function oneRequestPerConnection(reset: (socket: Socket) => void) {
+  const requests: string[] = [];
+  let connections = 0;
+  const raw = net.createServer((socket) => {
+    connections++;
+    let served = 0;
+    let buffered = '';
+    socket.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('latin1');
+      const end = buffered.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const length = Number(/content-length: (\d+)/i.exec(buffered)?.[1] ?? 0);
+      if (buffered.length < end + 4 + length) return;
+      requests.push(buffered.slice(end + 4, end + 4 + length));
+      buffered = '';
+      if (served++ === 0) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: keep-alive\r\n\r\nok');
+      else reset(socket);
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+  return {
+    port: (raw.address() as AddressInfo).port,
+    requests,
+    connections: () => connections,
+    close: () => new Promise<void>((r) => raw.close(() => { r(); })),
+  };
+}
+
+test('a kept-alive connection the receiver drops as a delivery goes out: sent again at once on a new one', async (t) => {
+  for (const [how, reset] of [
+    ['reset', (s: Socket) => s.resetAndDestroy()],
+    ['closed', (s: Socket) => s.end()],
+  ] as const) {
+    await t.test(how, async () => {
+      const rx = await oneRequestPerConnection(reset);
+      const pool = new AgentPool(8, 1);
+      try {
+        const first = await postWebhook(target('/a', rx.port), {}, '{"n":1}', 2000, null, pool);
+        assert.equal(first.statusCode, 200);
+        const second = await postWebhook(target('/a', rx.port), {}, '{"n":2}', 2000, null, pool);
+        assert.deepEqual([second.statusCode, second.error, second.responseExcerpt], [200, null, 'ok']);
+        assert.deepEqual(rx.requests, ['{"n":1}', '{"n":2}', '{"n":2}'], 'the dropped copy, then the one answered');
+        assert.equal(rx.connections(), 2);
+      } finally {
+        pool.close();
+        await rx.close();
+      }
+    });
+  }
+});
+
+test('a new connection dropped by the receiver is a failed attempt, not sent twice', async () => {
+  const raw = net.createServer((socket) => {
+    socket.once('data', () => { socket.resetAndDestroy(); });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+  let connections = 0;
+  raw.on('connection', () => { connections++; });
+  const pool = new AgentPool(8, 1);
+  try {
+    const r = await postWebhook(target('/a', (raw.address() as AddressInfo).port), {}, '{}', 2000, null, pool);
+    assert.equal(r.statusCode, null);
+    assert.match(r.error!, /^ECONNRESET/);
+    assert.equal(connections, 1);
+  } finally {
+    pool.close();
+    await new Promise<void>((r) => raw.close(() => { r(); }));
   }
 });

@@ -95,6 +95,7 @@ export function postWebhook(
   const payload = Buffer.from(body, 'utf8');
   return new Promise<PostResult>((resolve) => {
     let settled = false;
+    let req: http.ClientRequest | null = null;
     const finish = (r: Omit<PostResult, 'latencyMs'>) => {
       if (settled) return;
       settled = true;
@@ -103,55 +104,68 @@ export function postWebhook(
     };
     // Headers arrived in time but the body is still trickling: the status counts, the excerpt is what came.
     let onHeaders: (() => void) | null = null;
-    const req = mod.request(
-      target.url,
-      {
-        method: 'POST',
-        // Connect to the checked address; TLS SNI and certificate verification still use the URL's host name.
-        lookup: pinnedLookup(target.address, target.family),
-        ...(isHttps && extraCa ? { secureContext: contextWithCa(extraCa) } : {}),
-        agent: pool ? pool.for(target, extraCa) : false,
-        headers: {
-          'content-type': 'application/json; charset=utf-8',
-          'content-length': String(payload.length),
-          'user-agent': 'Eye-Relay-Webhooks/1',
-          ...headers,
+    const send = (agent: http.Agent | false) => {
+      const sent = mod.request(
+        target.url,
+        {
+          method: 'POST',
+          // Connect to the checked address; TLS SNI and certificate verification still use the URL's host name.
+          lookup: pinnedLookup(target.address, target.family),
+          ...(isHttps && extraCa ? { secureContext: contextWithCa(extraCa) } : {}),
+          agent,
+          headers: {
+            'content-type': 'application/json; charset=utf-8',
+            'content-length': String(payload.length),
+            'user-agent': 'Eye-Relay-Webhooks/1',
+            ...headers,
+          },
         },
-      },
-      (res) => {
-        onHeaders = () => { done(); };
-        const chunks: Buffer[] = [];
-        let size = 0;
-        const retryAfterHeader = res.headers['retry-after'];
-        const done = () => {
-          finish({
-            statusCode: res.statusCode ?? null,
-            error: null,
-            responseExcerpt: Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8'),
-            retryAfter: typeof retryAfterHeader === 'string' ? retryAfterHeader : null,
+        (res) => {
+          onHeaders = () => { done(); };
+          const chunks: Buffer[] = [];
+          let size = 0;
+          const retryAfterHeader = res.headers['retry-after'];
+          const done = () => {
+            finish({
+              statusCode: res.statusCode ?? null,
+              error: null,
+              responseExcerpt: Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8'),
+              retryAfter: typeof retryAfterHeader === 'string' ? retryAfterHeader : null,
+            });
+          };
+          res.on('data', (c: Buffer) => {
+            if (size < RESPONSE_EXCERPT_BYTES) chunks.push(c);
+            size += c.length;
+            if (size >= RESPONSE_EXCERPT_BYTES) {
+              done();
+              res.destroy();
+            }
           });
-        };
-        res.on('data', (c: Buffer) => {
-          if (size < RESPONSE_EXCERPT_BYTES) chunks.push(c);
-          size += c.length;
-          if (size >= RESPONSE_EXCERPT_BYTES) {
-            done();
-            res.destroy();
-          }
-        });
-        res.on('end', done);
-        res.on('error', done);
-        res.on('close', done);
-      },
-    );
+          res.on('end', done);
+          res.on('error', done);
+          res.on('close', done);
+        },
+      );
+      sent.on('error', (err: NodeJS.ErrnoException) => {
+        if (settled) return;
+        // A kept-alive connection the receiver closed as this request went out (its idle timeout,
+        // without a Keep-Alive hint): it never read the request. Sent again at once on a new
+        // connection, within the same deadline, instead of failing the attempt (Node's documented
+        // `reusedSocket` pattern).
+        if (sent.reusedSocket && !onHeaders && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
+          req = send(false);
+          return;
+        }
+        finish({ statusCode: null, error: err.code ? `${err.code}: ${err.message}` : err.message, responseExcerpt: null, retryAfter: null });
+      });
+      sent.end(payload);
+      return sent;
+    };
     const timer = setTimeout(() => {
       if (onHeaders) onHeaders();
       else finish({ statusCode: null, error: `timeout after ${timeoutMs} ms`, responseExcerpt: null, retryAfter: null });
-      req.destroy();
+      req?.destroy();
     }, timeoutMs);
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      finish({ statusCode: null, error: err.code ? `${err.code}: ${err.message}` : err.message, responseExcerpt: null, retryAfter: null });
-    });
-    req.end(payload);
+    req = send(pool ? pool.for(target, extraCa) : false);
   });
 }
