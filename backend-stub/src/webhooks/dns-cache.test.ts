@@ -61,10 +61,10 @@ describe('DnsCache', () => {
     const dns = fakeDns(PUBLIC_A);
     const cache = new DnsCache(dns.resolver, { ttlMs: 1000, maxStaleMs: 600_000, maxHosts: 10, now: dns.now });
     const url = 'https://hooks.example/eye';
-    assert.equal((await resolveWebhookTarget(url, STRICT_POLICY, cache.lookup)).address, '93.184.216.34');
+    assert.equal((await resolveWebhookTarget(url, STRICT_POLICY, cache.lookup)).addresses[0]?.address, '93.184.216.34');
     dns.answer([{ address: '10.0.0.5', family: 4 }]);
     dns.advance(1500);
-    assert.equal((await resolveWebhookTarget(url, STRICT_POLICY, cache.lookup)).address, '93.184.216.34', 'stale, public');
+    assert.equal((await resolveWebhookTarget(url, STRICT_POLICY, cache.lookup)).addresses[0]?.address, '93.184.216.34', 'stale, public');
     await settle();
     await assert.rejects(resolveWebhookTarget(url, STRICT_POLICY, cache.lookup), (err: unknown) => err instanceof UnsafeTargetError && err.code === 'private_address');
   });

@@ -36,7 +36,7 @@ after(() => {
 });
 
 /** Target whose host name does not resolve: only the pinned address can reach the server. */
-const target = (path: string, p = port): ResolvedTarget => ({ url: new URL(`http://receiver.invalid:${p}${path}`), address: '127.0.0.1', family: 4 });
+const target = (path: string, p = port): ResolvedTarget => ({ url: new URL(`http://receiver.invalid:${p}${path}`), addresses: [{ address: '127.0.0.1', family: 4 }] });
 
 test('connects to the pinned address (no DNS for the URL host), sends the body and headers', async () => {
   const r = await postWebhook(target('/ok'), { 'webhook-id': 'evt_1' }, '{"a":1}', 2000);
@@ -93,7 +93,7 @@ test('a pool reuses one connection per receiver address; another address gets it
     const second = http.createServer((req, res) => req.resume().on('end', () => res.writeHead(204).end()));
     await new Promise<void>((r) => second.listen(port, '127.0.0.2', r));
     try {
-      const other: ResolvedTarget = { ...target('/ok'), address: '127.0.0.2' };
+      const other: ResolvedTarget = { ...target('/ok'), addresses: [{ address: '127.0.0.2', family: 4 }] };
       assert.equal((await postWebhook(other, {}, '{}', 2000, null, pool)).statusCode, 204);
       assert.equal((await postWebhook(target('/ok'), {}, '{}', 2000, null, pool)).statusCode, 202);
       assert.equal(sockets.size, 1, 'the first receiver still has one connection');
@@ -181,5 +181,26 @@ test('a new connection dropped by the receiver is a failed attempt, not sent twi
   } finally {
     pool.close();
     await new Promise<void>((r) => raw.close(() => { r(); }));
+  }
+});
+
+test('every checked address is pinned: an address that refuses the connection falls back to the next one', async () => {
+  const live = http.createServer((req, res) => req.resume().on('end', () => res.writeHead(200).end('live')));
+  await new Promise<void>((r) => live.listen(0, '127.0.0.1', r));
+  const p = (live.address() as AddressInfo).port;
+  // 127.0.0.3 has no listener at that port: refused at once.
+  const twoAddresses: ResolvedTarget = { url: new URL(`http://receiver.invalid:${p}/x`), addresses: [{ address: '127.0.0.3', family: 4 }, { address: '127.0.0.1', family: 4 }] };
+  const pool = new AgentPool(8, 4);
+  try {
+    for (const via of [pool, null]) {
+      const r = await postWebhook(twoAddresses, {}, '{}', 3000, null, via);
+      assert.deepEqual([r.statusCode, r.error, r.responseExcerpt], [200, null, 'live'], via ? 'pooled' : 'own connection');
+    }
+    const onlyDead: ResolvedTarget = { ...twoAddresses, addresses: [{ address: '127.0.0.3', family: 4 }] };
+    assert.match((await postWebhook(onlyDead, {}, '{}', 3000, null, pool)).error!, /^ECONNREFUSED/);
+  } finally {
+    pool.close();
+    live.closeAllConnections();
+    live.close();
   }
 });

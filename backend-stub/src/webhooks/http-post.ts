@@ -37,7 +37,7 @@ export class AgentPool {
   ) {}
 
   for(target: ResolvedTarget, extraCa: string | null): http.Agent {
-    const key = `${target.url.protocol}//${target.url.host}|${target.address}|${extraCa ? 'ca' : ''}`;
+    const key = `${target.url.protocol}//${target.url.host}|${target.addresses.map((a) => a.address).join(',')}|${extraCa ? 'ca' : ''}`;
     let agent = this.#agents.get(key);
     if (agent) {
       this.#agents.delete(key); // re-insert: most recently used last
@@ -110,7 +110,7 @@ export function postWebhook(
         {
           method: 'POST',
           // Connect to the checked address; TLS SNI and certificate verification still use the URL's host name.
-          lookup: pinnedLookup(target.address, target.family),
+          lookup: pinnedLookup(target.addresses),
           ...(isHttps && extraCa ? { secureContext: contextWithCa(extraCa) } : {}),
           agent,
           headers: {

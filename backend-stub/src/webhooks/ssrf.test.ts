@@ -54,7 +54,7 @@ test('resolution: every answer must be allowed; http refused unless allowed; lit
   };
   const dns = fake({ 'ok.example': ['93.184.216.34'], 'mixed.example': ['93.184.216.34', '10.0.0.5'], 'meta.example': ['169.254.169.254'] });
   const ok = await resolveWebhookTarget('https://ok.example/hook', STRICT_POLICY, dns);
-  assert.equal(ok.address, '93.184.216.34');
+  assert.deepEqual(ok.addresses, [{ address: '93.184.216.34', family: 4 }]);
   const reject = async (url: string, code: string) => {
     await assert.rejects(resolveWebhookTarget(url, STRICT_POLICY, dns), (e: unknown) => e instanceof UnsafeTargetError && e.code === code);
   };
@@ -69,7 +69,7 @@ test('resolution: every answer must be allowed; http refused unless allowed; lit
   await reject('not a url', 'invalid_url');
   await reject('https://nx.example/', 'unresolvable');
   const v6 = await resolveWebhookTarget('https://[2606:4700:4700::1111]/x', STRICT_POLICY, dns);
-  assert.equal(v6.family, 6);
+  assert.deepEqual(v6.addresses, [{ address: '2606:4700:4700::1111', family: 6 }]);
 });
 
 for (const engine of ENGINES) {

@@ -1,9 +1,9 @@
 /**
  * SSRF guard for webhook targets. A URL is accepted only if it is https (unless the operator allows
  * plain http) and every address its host resolves to is public (unless the operator allows loopback
- * and/or private ranges). The sender then connects to the address checked here (pinned through a
- * custom `lookup`), so a DNS answer that changes between the check and the connection (rebinding)
- * cannot redirect the request; redirects are never followed.
+ * and/or private ranges). The sender then connects only to the addresses checked here (pinned
+ * through a custom `lookup`), so a DNS answer that changes between the check and the connection
+ * (rebinding) cannot redirect the request; redirects are never followed.
  */
 import { BlockList, isIP } from 'node:net';
 import { lookup as dnsLookup } from 'node:dns/promises';
@@ -127,10 +127,15 @@ export function parseWebhookUrl(raw: string, policy: TargetPolicy): URL {
   return url;
 }
 
-export interface ResolvedTarget {
-  url: URL;
+export interface CheckedAddress {
   address: string;
   family: 4 | 6;
+}
+
+export interface ResolvedTarget {
+  url: URL;
+  /** Every address the host resolved to, each allowed by the policy, in the resolver's order (at least one). */
+  addresses: CheckedAddress[];
 }
 
 export type Resolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
@@ -168,17 +173,22 @@ export async function resolveWebhookTarget(
       );
     }
   }
-  const [first] = answers;
-  if (!first) throw new UnsafeTargetError(`cannot resolve ${host}`, 'unresolvable');
-  return { url, address: first.address, family: first.family === 6 ? 6 : 4 };
+  if (answers.length === 0) throw new UnsafeTargetError(`cannot resolve ${host}`, 'unresolvable');
+  return { url, addresses: answers.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 })) };
 }
 
-/** A `lookup` for http.request that ignores DNS and answers with the already-checked address. */
-export function pinnedLookup(address: string, family: 4 | 6): LookupFunction {
+/**
+ * A `lookup` for http.request that ignores DNS and answers with the already-checked addresses:
+ * all of them when asked for all (Node then tries the next one when a connection fails, as with
+ * an IPv6 answer that has no route), else the first.
+ */
+export function pinnedLookup(addresses: readonly CheckedAddress[]): LookupFunction {
+  const [first] = addresses;
+  if (!first) throw new Error('pinnedLookup needs at least one address');
   return ((_hostname: string, options: { all?: boolean } | number | null | undefined, callback: (...args: unknown[]) => void) => {
     const cb = typeof options === 'function' ? (options as (...args: unknown[]) => void) : callback;
     const all = typeof options === 'object' && options !== null && options.all === true;
-    if (all) cb(null, [{ address, family }]);
-    else cb(null, address, family);
+    if (all) cb(null, addresses.map((a) => ({ address: a.address, family: a.family })));
+    else cb(null, first.address, first.family);
   }) as unknown as LookupFunction;
 }
