@@ -1,5 +1,5 @@
 /**
- * One webhook HTTP attempt: POST to an already-checked, pinned address, no redirects followed,
+ * One webhook HTTP attempt: POST to already-checked, pinned addresses, no redirects followed,
  * a hard deadline covering connect + response headers + the excerpt we keep of the body.
  */
 import http from 'node:http';
@@ -109,7 +109,7 @@ export function postWebhook(
         target.url,
         {
           method: 'POST',
-          // Connect to the checked address; TLS SNI and certificate verification still use the URL's host name.
+          // Connect to the checked addresses; TLS SNI and certificate verification still use the URL's host name.
           lookup: pinnedLookup(target.addresses),
           ...(isHttps && extraCa ? { secureContext: contextWithCa(extraCa) } : {}),
           agent,
@@ -149,9 +149,9 @@ export function postWebhook(
       sent.on('error', (err: NodeJS.ErrnoException) => {
         if (settled) return;
         // A kept-alive connection the receiver closed as this request went out (its idle timeout,
-        // without a Keep-Alive hint): it never read the request. Sent again at once on a new
-        // connection, within the same deadline, instead of failing the attempt (Node's documented
-        // `reusedSocket` pattern).
+        // without a Keep-Alive hint), so the request was most likely never read. Sent again at once
+        // on a new connection, within the same deadline, instead of failing the attempt (Node's
+        // documented `reusedSocket` pattern); a receiver that did read it dedupes on webhook-id.
         if (sent.reusedSocket && !onHeaders && (err.code === 'ECONNRESET' || err.code === 'EPIPE')) {
           req = send(false);
           return;
