@@ -1,10 +1,17 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { httpError } from '../errors.js';
 import { syncPlugin } from '../sync-plugin.js';
+import { compressedCopiesIn, CopiesPaused, isCompressible, pickEncoding, type CompressedCopies, type Encoding } from './compressed-assets.js';
+
+/** Where compressed copies of the assets are kept (see compressed-assets.ts). */
+export function assetCopiesOf(dataDir: string): CompressedCopies {
+  return compressedCopiesIn(join(dataDir, 'asset-cache'));
+}
 
 const CONTENT_TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
@@ -39,8 +46,18 @@ export function safeJoin(root: string, rel: string): string | null {
   return full.startsWith(resolve(root) + sep) ? full : null;
 }
 
-/** Sends one file with its content type, ETag (304 on match) and cache policy. */
-export async function sendFile(request: FastifyRequest, reply: FastifyReply, file: string, maxAge: number, missing: () => never): Promise<FastifyReply> {
+/**
+ * Sends one file with its content type, ETag (304 on match) and cache policy; compressed (brotli
+ * or gzip, as the client accepts) when its type is worth it and `copies` is given.
+ */
+export async function sendFile(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  file: string,
+  maxAge: number,
+  missing: () => never,
+  copies: CompressedCopies | null = null,
+): Promise<FastifyReply> {
   let info;
   try {
     info = await stat(file);
@@ -48,18 +65,43 @@ export async function sendFile(request: FastifyRequest, reply: FastifyReply, fil
     return missing();
   }
   if (!info.isFile()) return missing();
-  const etag = `"${createHash('sha1').update(`${info.size}-${info.mtimeMs}`).digest('base64url')}"`;
+  const versionTag = createHash('sha1').update(`${info.size}-${info.mtimeMs}`).digest('base64url');
   const type = CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream';
   reply
     .header('Content-Type', type)
     .header('Cache-Control', cacheControlFor(file, maxAge))
-    .header('ETag', etag)
     .header('X-Content-Type-Options', 'nosniff')
     .header('Cross-Origin-Resource-Policy', 'cross-origin');
-  if (request.headers['if-none-match'] === etag) return reply.code(304).send();
-  reply.header('Content-Length', String(info.size));
-  if (request.method === 'HEAD') return reply.send();
-  return reply.send(createReadStream(file));
+  const compressible = copies !== null && isCompressible(file, info.size);
+  // Caches must keep each encoding apart (CORS may have put Origin in Vary already).
+  if (compressible) {
+    const vary = reply.getHeader('vary');
+    reply.header('Vary', vary ? `${String(vary)}, Accept-Encoding` : 'Accept-Encoding');
+  }
+  let encoding = compressible ? pickEncoding(request.headers['accept-encoding']) : null;
+  // Each encoding is its own representation, with its own ETag.
+  const etagOf = (enc: Encoding | null) => `"${versionTag}${enc ? `-${enc}` : ''}"`;
+  if (request.headers['if-none-match'] === etagOf(encoding)) return reply.header('ETag', etagOf(encoding)).code(304).send();
+  let body: { size: number; open: () => Readable } = { size: info.size, open: () => createReadStream(file) };
+  if (encoding && copies) {
+    try {
+      // Opened before the headers go: a newer version's copy may replace this one meanwhile.
+      const handle = await open(await copies.copyOf(file, info, encoding));
+      const { size } = await handle.stat().catch(async (err: unknown) => {
+        await handle.close();
+        throw err;
+      });
+      body = { size, open: () => handle.createReadStream() };
+    } catch (err) {
+      if (!(err instanceof CopiesPaused)) request.log.warn({ err, file }, 'asset: no compressed copy; sending files as they are for a minute');
+      encoding = null;
+    }
+  }
+  reply.header('ETag', etagOf(encoding)).header('Content-Length', String(body.size));
+  if (encoding) reply.header('Content-Encoding', encoding);
+  // Also for HEAD: Fastify's HEAD route drains a stream and keeps this Content-Length (an empty
+  // answer would be sent as Content-Length: 0).
+  return reply.send(body.open());
 }
 
 /**
@@ -76,6 +118,7 @@ export const assetRoutes: FastifyPluginAsync = syncPlugin((app) => {
   const modelFile = join(root, 'dist', 'assets', 'face_detector.tflite');
   const bundleDir = join(root, 'dist', 'bundles');
   const identityDir = join(root, 'node_modules', '@vladmandic', 'face-api', 'model');
+  const copies = assetCopiesOf(app.relayConfig.dataDir);
   // Assets are public and cacheable; they are not rate limited per session token.
   const routeOpts = { config: { rateLimit: false as const }, schema: { tags: ['assets'] } };
 
@@ -87,26 +130,40 @@ export const assetRoutes: FastifyPluginAsync = syncPlugin((app) => {
     const file = safeJoin(wasmDir, request.params['*']);
     if (!file) throw httpError(404, 'asset_not_found', 'asset not found');
     // Pinned package version: a day of caching, then ETag revalidation.
-    return sendFile(request, reply, file, 86400, notFound('wasm file'));
+    return sendFile(request, reply, file, 86400, notFound('wasm file'), copies);
   });
 
   app.get('/assets/mediapipe/face_detector.tflite', { ...routeOpts, schema: { ...routeOpts.schema, summary: 'Face detector model' } }, async (request, reply) => {
-    return sendFile(request, reply, modelFile, 86400, () => {
-      throw httpError(404, 'asset_not_built', 'face_detector.tflite has not been built; run `npm run build:model`');
-    });
+    return sendFile(
+      request,
+      reply,
+      modelFile,
+      86400,
+      () => {
+        throw httpError(404, 'asset_not_built', 'face_detector.tflite has not been built; run `npm run build:model`');
+      },
+      copies,
+    );
   });
 
   app.get<{ Params: { file: string } }>('/assets/mediapipe/identity/:file', { ...routeOpts, schema: { ...routeOpts.schema, summary: 'Face recognition model (identity checking)' } }, async (request, reply) => {
     const name = request.params.file;
     if (!IDENTITY_MODEL_FILES.has(name)) throw httpError(404, 'asset_not_found', 'asset not found');
-    return sendFile(request, reply, join(identityDir, name), 86400, notFound('identity model file'));
+    return sendFile(request, reply, join(identityDir, name), 86400, notFound('identity model file'), copies);
   });
 
   app.get<{ Params: { '*': string } }>('/assets/widget/*', { ...routeOpts, schema: { ...routeOpts.schema, summary: 'Widget bundles (dist/bundles)' } }, async (request, reply) => {
     const file = safeJoin(bundleDir, request.params['*']);
     if (!file) throw httpError(404, 'asset_not_found', 'asset not found');
-    return sendFile(request, reply, file, 300, () => {
-      throw httpError(404, 'asset_not_built', `widget bundle ${request.params['*'].slice(0, 100)} not found; run the bundle build`);
-    });
+    return sendFile(
+      request,
+      reply,
+      file,
+      300,
+      () => {
+        throw httpError(404, 'asset_not_built', `widget bundle ${request.params['*'].slice(0, 100)} not found; run the bundle build`);
+      },
+      copies,
+    );
   });
 });
