@@ -37,6 +37,13 @@ export function cacheControlFor(fileName: string, maxAge: number): string {
   return HASHED_NAME.test(fileName) ? 'public, max-age=31536000, immutable' : `public, max-age=${maxAge}`;
 }
 
+/** For sendFile's `missing`: a 404 `asset_not_built` that says what to build. */
+export function notBuilt(message: string): () => never {
+  return () => {
+    throw httpError(404, 'asset_not_built', message);
+  };
+}
+
 /** Resolves `rel` inside `root`, refusing anything that would leave it (.., absolute, NUL, backslash). */
 export function safeJoin(root: string, rel: string): string | null {
   if (!rel || rel.includes('\0') || rel.includes('\\')) return null;
@@ -134,16 +141,7 @@ export const assetRoutes: FastifyPluginAsync = syncPlugin((app) => {
   });
 
   app.get('/assets/mediapipe/face_detector.tflite', { ...routeOpts, schema: { ...routeOpts.schema, summary: 'Face detector model' } }, async (request, reply) => {
-    return sendFile(
-      request,
-      reply,
-      modelFile,
-      86400,
-      () => {
-        throw httpError(404, 'asset_not_built', 'face_detector.tflite has not been built; run `npm run build:model`');
-      },
-      copies,
-    );
+    return sendFile(request, reply, modelFile, 86400, notBuilt('face_detector.tflite has not been built; run `npm run build:model`'), copies);
   });
 
   app.get<{ Params: { file: string } }>('/assets/mediapipe/identity/:file', { ...routeOpts, schema: { ...routeOpts.schema, summary: 'Face recognition model (identity checking)' } }, async (request, reply) => {
@@ -155,15 +153,6 @@ export const assetRoutes: FastifyPluginAsync = syncPlugin((app) => {
   app.get<{ Params: { '*': string } }>('/assets/widget/*', { ...routeOpts, schema: { ...routeOpts.schema, summary: 'Widget bundles (dist/bundles)' } }, async (request, reply) => {
     const file = safeJoin(bundleDir, request.params['*']);
     if (!file) throw httpError(404, 'asset_not_found', 'asset not found');
-    return sendFile(
-      request,
-      reply,
-      file,
-      300,
-      () => {
-        throw httpError(404, 'asset_not_built', `widget bundle ${request.params['*'].slice(0, 100)} not found; run the bundle build`);
-      },
-      copies,
-    );
+    return sendFile(request, reply, file, 300, notBuilt(`widget bundle ${request.params['*'].slice(0, 100)} not found; run the bundle build`), copies);
   });
 });

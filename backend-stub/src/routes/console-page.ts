@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import { httpError } from '../errors.js';
-import { assetCopiesOf, safeJoin, sendFile } from './assets.js';
+import { assetCopiesOf, notBuilt, safeJoin, sendFile } from './assets.js';
 import { syncPlugin } from '../sync-plugin.js';
 
 /**
@@ -59,15 +59,6 @@ export const consolePageRoutes: FastifyPluginAsync = syncPlugin((app) => {
   app.get<{ Params: { '*': string } }>('/console/assets/*', hidden, async (request, reply) => {
     const file = safeJoin(bundleDir, request.params['*']);
     if (!file || !/\.(js|map)$/.test(file)) throw httpError(404, 'asset_not_found', 'asset not found');
-    return sendFile(
-      request,
-      reply,
-      file,
-      300,
-      () => {
-        throw httpError(404, 'asset_not_built', `console bundle ${request.params['*'].slice(0, 100)} not found; run npm run build`);
-      },
-      copies,
-    );
+    return sendFile(request, reply, file, 300, notBuilt(`console bundle ${request.params['*'].slice(0, 100)} not found; run npm run build`), copies);
   });
 });
