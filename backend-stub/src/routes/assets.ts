@@ -1,17 +1,11 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { stat, type FileHandle } from 'node:fs/promises';
 import { extname, join, resolve, sep } from 'node:path';
-import type { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { httpError } from '../errors.js';
 import { syncPlugin } from '../sync-plugin.js';
-import { compressedCopiesIn, CopiesPaused, isCompressible, pickEncoding, type CompressedCopies, type Encoding } from './compressed-assets.js';
-
-/** Where compressed copies of the assets are kept (see compressed-assets.ts). */
-export function assetCopiesOf(dataDir: string): CompressedCopies {
-  return compressedCopiesIn(join(dataDir, 'asset-cache'));
-}
+import { assetCopiesOf, CopiesPaused, isCompressible, pickEncoding, type CompressedCopies, type Encoding } from './compressed-assets.js';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.wasm': 'application/wasm',
@@ -89,26 +83,24 @@ export async function sendFile(
   // Each encoding is its own representation, with its own ETag.
   const etagOf = (enc: Encoding | null) => `"${versionTag}${enc ? `-${enc}` : ''}"`;
   if (request.headers['if-none-match'] === etagOf(encoding)) return reply.header('ETag', etagOf(encoding)).code(304).send();
-  let body: { size: number; open: () => Readable } = { size: info.size, open: () => createReadStream(file) };
+  let copy: FileHandle | null = null;
+  let size = info.size;
   if (encoding && copies) {
     try {
-      // Opened before the headers go: a newer version's copy may replace this one meanwhile.
-      const handle = await open(await copies.copyOf(file, info, encoding));
-      const { size } = await handle.stat().catch(async (err: unknown) => {
-        await handle.close();
-        throw err;
-      });
-      body = { size, open: () => handle.createReadStream() };
+      copy = await copies.copyOf(file, info, encoding);
+      size = (await copy.stat()).size;
     } catch (err) {
+      await copy?.close();
+      copy = null;
       if (!(err instanceof CopiesPaused)) request.log.warn({ err, file }, 'asset: no compressed copy; sending files as they are for a minute');
       encoding = null;
     }
   }
-  reply.header('ETag', etagOf(encoding)).header('Content-Length', String(body.size));
+  reply.header('ETag', etagOf(encoding)).header('Content-Length', String(size));
   if (encoding) reply.header('Content-Encoding', encoding);
   // Also for HEAD: Fastify's HEAD route drains a stream and keeps this Content-Length (an empty
   // answer would be sent as Content-Length: 0).
-  return reply.send(body.open());
+  return reply.send(copy ? copy.createReadStream() : createReadStream(file));
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import zlib from 'node:zlib';
@@ -62,8 +62,11 @@ export class CompressedCopies {
 
   constructor(readonly dir: string) {}
 
-  /** Path of the `enc` copy of this version of `file`, made now if there is none yet. */
-  async copyOf(file: string, version: FileVersion, enc: Encoding): Promise<string> {
+  /**
+   * The `enc` copy of this version of `file`, made now if there is none yet, opened: a newer
+   * version's copy may replace it on disk while it is being sent.
+   */
+  async copyOf(file: string, version: FileVersion, enc: Encoding): Promise<FileHandle> {
     if (performance.now() < this.#pausedUntil) throw new CopiesPaused('compressed copies paused after a failure');
     try {
       return await this.#copyOf(file, version, enc);
@@ -73,12 +76,16 @@ export class CompressedCopies {
     }
   }
 
-  async #copyOf(file: string, version: FileVersion, enc: Encoding): Promise<string> {
+  async #copyOf(file: string, version: FileVersion, enc: Encoding): Promise<FileHandle> {
     const fileKey = createHash('sha1').update(file).digest('hex').slice(0, 20);
     const versionKey = `${version.size}-${Math.round(version.mtimeMs)}`;
     const name = `${fileKey}-${versionKey}.${enc === 'br' ? 'br' : 'gz'}`;
     const path = join(this.dir, name);
-    if (await stat(path).catch(() => null)) return path;
+    const made = await open(path).catch((err: unknown) => {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    });
+    if (made) return made;
     let making = this.#making.get(name);
     if (!making) {
       making = this.#make(file, path, enc, version.size)
@@ -87,7 +94,7 @@ export class CompressedCopies {
       this.#making.set(name, making);
     }
     await making;
-    return path;
+    return open(path);
   }
 
   async #make(file: string, path: string, enc: Encoding, size: number): Promise<void> {
@@ -115,14 +122,14 @@ export class CompressedCopies {
   }
 }
 
-const byDir = new Map<string, CompressedCopies>();
+const byDataDir = new Map<string, CompressedCopies>();
 
-/** One CompressedCopies per cache folder in this process (asset and console routes share it). */
-export function compressedCopiesIn(dir: string): CompressedCopies {
-  let copies = byDir.get(dir);
+/** The copies of a relay's data dir (`<data dir>/asset-cache`), one per process: asset and console routes share it. */
+export function assetCopiesOf(dataDir: string): CompressedCopies {
+  let copies = byDataDir.get(dataDir);
   if (!copies) {
-    copies = new CompressedCopies(dir);
-    byDir.set(dir, copies);
+    copies = new CompressedCopies(join(dataDir, 'asset-cache'));
+    byDataDir.set(dataDir, copies);
   }
   return copies;
 }

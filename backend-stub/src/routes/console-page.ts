@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import { httpError } from '../errors.js';
-import { assetCopiesOf, notBuilt, safeJoin, sendFile } from './assets.js';
+import { notBuilt, safeJoin, sendFile } from './assets.js';
+import { assetCopiesOf } from './compressed-assets.js';
 import { syncPlugin } from '../sync-plugin.js';
 
 /**
