@@ -79,6 +79,12 @@ export interface SessionsTable {
   reenroll_requested_at: string | null;
   /** JSON (sessions/consent.ts `ConsentRecord`) or null before the candidate answered. */
   consent: ColumnType<string | null, string | null | undefined, string | null>;
+  /**
+   * JSON object: stored flags per flag type (`isFlagEvent` types), e.g. `{"TAB_NOT_FOCUS":3}`, kept
+   * with the risk score under the session's lock; null before the first. The flag path reads its
+   * type's count here instead of counting the session's flags.
+   */
+  flag_counts: ColumnType<string | null, string | null | undefined, string | null>;
   created_at: string;
   updated_at: string;
 }

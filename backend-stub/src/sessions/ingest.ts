@@ -105,7 +105,7 @@ export async function ingestFlag(
     // run again alone). A media flag has its own: its file is moved into the store inside it.
     const run: SharedTransactions = media || !shared ? (_id, body) => ctx.db.transaction().execute(body) : shared;
     return await run(claims.sessionId, async (trx) => {
-      const lock = await lockSessionForFlag(trx, ctx.engine, claims.sessionId, claims.tenantId, input.type);
+      const lock = await lockSessionForFlag(trx, ctx.engine, claims.sessionId, claims.tenantId);
       let session: SessionRow = lock.session;
       const duplicateOf = (existing: Pick<FlagRow, 'content_hash' | 'media_id'>): FlagResult => {
         if (existing.content_hash !== hash) throw httpError(409, 'flag_conflict', `flag ${flagId} already exists with different content`);
@@ -190,7 +190,7 @@ export async function ingestFlag(
       } else if (isFlagEvent(input.type)) {
         if (input.type === Event.IDENTITY_ENROLLED && session.reenroll_requested_at !== null) session = await clearReenrollRequest(trx, session);
         // The domain events change the session (risk score, auto-pause at critical risk).
-        session = await emitDomainEvents(trx, { kind: 'flag', session, flag, counted: { count: lock.priorCount + 1, settings: lock.settings } });
+        session = await emitDomainEvents(trx, { kind: 'flag', session, flag, counted: { counts: lock.counts, settings: lock.settings } });
         await settleNewTabSwitch(trx, session, flag);
       }
       return { id: flagId, duplicate: false, session: { status: session.status }, directive: directiveForSession(session, input.type), mediaId };

@@ -8,6 +8,7 @@ import { carryEvidence, flagEvidence, scoreOfEvidence } from '../risk/score.js';
 import type { ExamRiskSettings } from '../risk/service.js';
 import { flagEvent, sessionEndedEvent, sessionStartedEvent } from '../webhooks/catalog.js';
 import { enqueueEvent } from '../webhooks/outbox.js';
+import type { FlagCounts } from './service.js';
 import { canTransition } from './status.js';
 import { closeOpenTabSwitches } from './tab-switch.js';
 import { eventsSummary } from './view.js';
@@ -22,9 +23,9 @@ export type DomainEvent =
   | { kind: 'session.ended'; session: SessionRow; exitReason: string }
   | { kind: 'flag'; session: SessionRow; flag: FlagRow; counted: FlagCount };
 
-/** A flag's count in its session (itself included) and its exam's risk settings, read with the session's lock (sessions/service.ts lockSessionForFlag). */
+/** The session's flag counts before this flag and its exam's risk settings, read with the session's lock (sessions/service.ts lockSessionForFlag). */
 export interface FlagCount {
-  count: number;
+  counts: FlagCounts;
   settings: ExamRiskSettings;
 }
 
@@ -58,13 +59,14 @@ async function onSessionEnded(trx: Kysely<Database>, session: SessionRow, exitRe
 }
 
 /** The risk columns a stored flag sets (fixed SQL: every flag runs it); the second also pauses (auto-pause at critical risk). */
-const RISK_COLUMNS = 'risk_score = ?, risk_evidence = ?, risk_evaluated_at = ?, updated_at = ?';
+const RISK_COLUMNS = 'risk_score = ?, risk_evidence = ?, risk_evaluated_at = ?, updated_at = ?, flag_counts = ?';
 const SET_RISK = `update sessions set ${RISK_COLUMNS} where id = ? returning *`;
 const SET_RISK_AND_PAUSE = `update sessions set ${RISK_COLUMNS}, status = 'PAUSED' where id = ? returning *`;
 
 async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow, counted: FlagCount): Promise<SessionRow> {
   if (!isFlagEvent(flag.type)) return session;
-  const { count: countThisSession, settings } = counted;
+  const { counts, settings } = counted;
+  const countThisSession = (counts[flag.type] ?? 0) + 1;
 
   const proctoring = flagEvent(session, flag, countThisSession);
   // A tab switch without its duration yet is announced when it ends (sessions/tab-switch.ts).
@@ -79,7 +81,7 @@ async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow,
   const critical = score >= settings.criticalThreshold;
   const pause = critical && settings.autoPause && session.status === 'IN_PROGRESS' && canTransition(session.status, 'PAUSED');
   const nowIso = new Date(now).toISOString();
-  const [updated] = await hotQuery<SessionRow>(trx, pause ? SET_RISK_AND_PAUSE : SET_RISK, [score, evidence, nowIso, nowIso, session.id]);
+  const [updated] = await hotQuery<SessionRow>(trx, pause ? SET_RISK_AND_PAUSE : SET_RISK, [score, evidence, nowIso, nowIso, JSON.stringify({ ...counts, [flag.type]: countThisSession }), session.id]);
   if (!updated) throw new Error(`session ${session.id} vanished under its lock`);
 
   const hits = evaluateRules({

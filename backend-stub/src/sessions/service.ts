@@ -73,19 +73,17 @@ export async function lockSession(trx: Kysely<Database>, engine: DbEngine, sessi
 }
 
 /**
- * The flag path's lock: the session row (locked as by lockSession), how many flags of `flagType`
- * it had before this one, and its exam's risk settings, in one statement instead of two (a round
- * trip less per flag on PostgreSQL). Under the lock the count is exact; the caller adds the new flag.
+ * The flag path's lock: the session row (locked as by lockSession) with its exam's risk settings,
+ * in one statement instead of two (a round trip less per flag on PostgreSQL). The session's flag
+ * counts come with the row (`flag_counts`): under the lock they are exact.
  */
 const LOCK_SESSION_FOR_FLAG = `select s.*,
-  (select count(*) from flags f where f.session_id = s.id and f.type = ?) as eye_prior_count,
   e.id as eye_exam_id, e.escalation_threshold as eye_escalation_threshold, e.critical_threshold as eye_critical_threshold, e.auto_pause as eye_auto_pause
   from sessions s left join exams e on e.tenant_id = s.tenant_id and e.id = s.exam_id
   where s.id = ? and s.tenant_id = ?`;
 const LOCK_SESSION_FOR_FLAG_PG = `${LOCK_SESSION_FOR_FLAG} for update of s`;
 
 type LockForFlagRow = SessionRow & {
-  eye_prior_count: number | string;
   eye_exam_id: string | null;
   eye_escalation_threshold: unknown;
   eye_critical_threshold: unknown;
@@ -95,17 +93,24 @@ type LockForFlagRow = SessionRow & {
 /** What the flag path learns with its lock (see lockSessionForFlag). */
 export interface FlagLock {
   session: SessionRow;
-  /** Stored flags of the posted type in this session, before this one. */
-  priorCount: number;
+  /** Stored flags per flag type in this session, before this one (sessions.flag_counts). */
+  counts: FlagCounts;
   settings: ExamRiskSettings;
 }
 
-export async function lockSessionForFlag(trx: Kysely<Database>, engine: DbEngine, sessionId: string, tenantId: string, flagType: string): Promise<FlagLock> {
-  const [row] = await hotQuery<LockForFlagRow>(trx, engine === 'postgres' ? LOCK_SESSION_FOR_FLAG_PG : LOCK_SESSION_FOR_FLAG, [flagType, sessionId, tenantId]);
+/** Stored flags per flag type (`isFlagEvent` types) of one session. */
+export type FlagCounts = Record<string, number>;
+
+export function flagCountsOf(session: Pick<SessionRow, 'flag_counts'>): FlagCounts {
+  return session.flag_counts ? (JSON.parse(session.flag_counts) as FlagCounts) : {};
+}
+
+export async function lockSessionForFlag(trx: Kysely<Database>, engine: DbEngine, sessionId: string, tenantId: string): Promise<FlagLock> {
+  const [row] = await hotQuery<LockForFlagRow>(trx, engine === 'postgres' ? LOCK_SESSION_FOR_FLAG_PG : LOCK_SESSION_FOR_FLAG, [sessionId, tenantId]);
   if (!row) throw httpError(404, 'session_not_found', 'session not found');
-  const { eye_prior_count, eye_exam_id, eye_escalation_threshold, eye_critical_threshold, eye_auto_pause, ...session } = row;
+  const { eye_exam_id, eye_escalation_threshold, eye_critical_threshold, eye_auto_pause, ...session } = row;
   const exam = eye_exam_id === null ? undefined : { escalation_threshold: eye_escalation_threshold, critical_threshold: eye_critical_threshold, auto_pause: eye_auto_pause };
-  return { session, priorCount: Number(eye_prior_count), settings: riskSettingsOf(exam) };
+  return { session, counts: flagCountsOf(session), settings: riskSettingsOf(exam) };
 }
 
 const EXIT_REASONS: Partial<Record<SessionStatus, string>> = {

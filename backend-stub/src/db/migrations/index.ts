@@ -8,6 +8,7 @@ import { consoleMigration } from './0008_console.js';
 import { consentMigration } from './0010_consent.js';
 import { mediaBlobsMigration } from './0011_media_blobs.js';
 import { deliveryClaimOrderMigration } from './0012_delivery_claim_order.js';
+import { flagCountsMigration } from './0013_flag_counts.js';
 
 /**
  * Every migration, in order. Kysely runs them sorted by name, so names start with a 4-digit
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '0010_consent': consentMigration,
   '0011_media_blobs': mediaBlobsMigration,
   '0012_delivery_claim_order': deliveryClaimOrderMigration,
+  '0013_flag_counts': flagCountsMigration,
 };
