@@ -5,12 +5,13 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { describeConfig, loadConfig, parseFlags } from './config.js';
+import { dbOptionsOf, describeConfig, loadConfig, parseFlags } from './config.js';
 import { openDatabase } from './db/connect.js';
 import { DEMO_API_KEY, findTenantByKey } from './tenants.js';
 import { runCli } from './testing/cli-run.js';
 import { TEST_PG_URL } from './testing/engines.js';
 import pg from 'pg';
+import { sql } from 'kysely';
 import { randomBytes } from 'node:crypto';
 
 const BIN = fileURLToPath(new URL('../bin/eye-relay.mjs', import.meta.url));
@@ -55,6 +56,25 @@ async function startRelayProcess(args: string[], dir: string) {
 const run = runCli;
 
 describe('relay configuration', () => {
+  it('EYE_SQLITE_CACHE_MB sizes the SQLite page cache of the relay connection', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eye-cache-'));
+    const cacheOf = async (env: Record<string, string>) => {
+      const { db } = openDatabase(dbOptionsOf(loadConfig({ EYE_SECRET: 's'.repeat(40), DATABASE_URL: join(dir, 'eye.sqlite'), ...env })));
+      try {
+        return (await sql<{ cache_size: number }>`pragma cache_size`.execute(db)).rows[0]?.cache_size;
+      } finally {
+        await db.destroy();
+      }
+    };
+    try {
+      assert.equal(await cacheOf({}), -2048, 'default 2 MiB (negative: KiB)');
+      assert.equal(await cacheOf({ EYE_SQLITE_CACHE_MB: '8' }), -8192);
+      assert.throws(() => loadConfig({ EYE_SECRET: 's'.repeat(40), EYE_SQLITE_CACHE_MB: '0' }), /EYE_SQLITE_CACHE_MB must be an integer >= 1/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('reads flags over environment over defaults', () => {
     const c = loadConfig(
       { PORT: '9000', DATABASE_URL: 'postgres://u:pw@db:5432/eye', ALLOWED_ORIGINS: 'https://a.example, https://b.example', EYE_SECRET: 's'.repeat(40) },

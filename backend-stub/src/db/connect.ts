@@ -136,9 +136,9 @@ export function openDatabase(opts: DbOptions): { db: Kysely<Database>; engine: D
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  // better-sqlite3 builds SQLite with a 16 MB page cache; the relay's hot rows (recent flags,
-  // due deliveries) fit in SQLite's own default of 2 MB, and a bounded cache keeps RSS flat.
-  sqlite.pragma(`cache_size = -${opts.sqliteCacheKiB ?? 2000}`);
+  // better-sqlite3 builds SQLite with a 16 MB page cache; the relay sets its own (EYE_SQLITE_CACHE_MB,
+  // 2 MiB by default: a bounded cache keeps RSS flat; more saves reads under many sessions' flags).
+  sqlite.pragma(`cache_size = -${opts.sqliteCacheKiB ?? 2048}`);
   // A WAL file keeps its largest size after a checkpoint; cap what stays on disk after a burst.
   sqlite.pragma('journal_size_limit = 67108864');
   let checkpointer: WalCheckpointer | undefined;
