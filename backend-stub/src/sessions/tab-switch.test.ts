@@ -5,7 +5,10 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { CompiledQuery } from 'kysely';
 import { ENGINES } from '../testing/engines.js';
+import { startTestRelay, type TestRelay } from '../testing/harness.js';
+import { tabSwitchQueries } from './tab-switch.js';
 import { verifyStandard } from '../testing/verify.js';
 import type { SessionAnswer } from '../testing/client.js';
 import { api, bodies, ofType, postFlag, registerEndpoint, relayAndReceiver, startedSession, type WebhookBody, type WebhookOf } from '../testing/webhook-fixtures.js';
@@ -65,5 +68,57 @@ for (const engine of ENGINES) {
       assert.equal(durations['away-2'], 1000);
       assert.equal(durations['away-3'], byFlag['away-3']!.duration_ms);
     });
+  });
+}
+
+/**
+ * The tab-switch queries use their partial indexes (migration 0014) instead of walking every flag
+ * of the session through another index. PostgreSQL's generic plan (what a prepared statement
+ * settles on) can use one only when the type is a literal in the SQL: with a bound parameter the
+ * PostgreSQL case fails. SQLite plans with the bound values, so there the check is the planner's
+ * choice among the indexes (it took flags_session_created_idx for `waiting` ordered by created_at
+ * alone).
+ */
+for (const engine of ENGINES) {
+  test(`tab-switch queries use their partial indexes (${engine})`, async () => {
+    const relay = await startTestRelay({ engine });
+    try {
+      const flag = { session_id: 's', created_at: new Date().toISOString(), id: 'f' };
+      const cases = [
+        ['upTo', tabSwitchQueries.upTo(relay.db, flag).compile(), 'flags_tab_switch_idx'],
+        ['waiting', tabSwitchQueries.waiting(relay.db, 's').compile(), 'flags_tab_switch_idx'],
+        ['returnsNaming', tabSwitchQueries.returnsNaming(relay.db, 's', 'f').compile(), 'flags_tab_return_idx'],
+      ] as const;
+      for (const [name, q, index] of cases) {
+        const plan = engine === 'sqlite' ? await sqlitePlan(relay, q) : await genericPgPlan(relay, q);
+        assert.ok(plan.includes(index), `${name}: ${plan}`);
+      }
+    } finally {
+      await relay.close();
+    }
+  });
+}
+
+async function sqlitePlan(relay: TestRelay, q: CompiledQuery): Promise<string> {
+  const { rows } = await relay.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${q.sql}`, [...q.parameters]));
+  return rows.map((r) => r.detail).join('; ');
+}
+
+/** The plan PostgreSQL uses for the statement once prepared (generic), with sequential scans off so that any usable index shows. */
+async function genericPgPlan(relay: TestRelay, q: CompiledQuery): Promise<string> {
+  return relay.db.connection().execute(async (c) => {
+    await c.executeQuery(CompiledQuery.raw(`set search_path to ${relay.pgSchema}`));
+    await c.executeQuery(CompiledQuery.raw('set enable_seqscan = off'));
+    await c.executeQuery(CompiledQuery.raw('set plan_cache_mode = force_generic_plan'));
+    await c.executeQuery(CompiledQuery.raw(`prepare eye_plan_probe as ${q.sql}`));
+    try {
+      const args = q.parameters.map((p) => `'${String(p).replace(/'/g, "''")}'`).join(', ');
+      const { rows } = await c.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain execute eye_plan_probe(${args})`));
+      return rows.map((r) => r['QUERY PLAN']).join('\n');
+    } finally {
+      await c.executeQuery(CompiledQuery.raw('deallocate eye_plan_probe'));
+      await c.executeQuery(CompiledQuery.raw('reset enable_seqscan'));
+      await c.executeQuery(CompiledQuery.raw('reset plan_cache_mode'));
+    }
   });
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { Event, isEvent } from '../../../src/events.js';
 import type { Database, FlagRow, SessionRow } from '../db/schema.js';
 import { flagEvent } from '../webhooks/catalog.js';
@@ -12,6 +12,14 @@ import { isEnded } from './status.js';
  * (TAB_FOCUS_CHANGE `{focused:true, awayMs, flagId}`) or the end of the session, whichever comes first,
  * so the webhook carries a real `duration_ms`.
  */
+
+/**
+ * The flag types as SQL literals: PostgreSQL's generic plans (prepared statements) use the partial
+ * indexes flags_tab_switch_idx / flags_tab_return_idx (migration 0014) only when the type is a
+ * literal, not a parameter.
+ */
+const TAB_SWITCH = sql.lit(Event.TAB_NOT_FOCUS);
+const TAB_RETURN = sql.lit(Event.TAB_FOCUS_CHANGE);
 
 /** Upper bound for a reported time away: a day (anything longer is a broken clock). */
 const MAX_AWAY_MS = 24 * 60 * 60 * 1000;
@@ -30,15 +38,35 @@ export function awaitsDuration(type: string, details: Record<string, unknown> | 
   return isEvent(type) && type === Event.TAB_NOT_FOCUS && !(typeof d === 'number' && Number.isFinite(d));
 }
 
+/**
+ * The tab-switch queries that read more than one row, as builders (tab-switch.test.ts checks that
+ * each one's plan uses its partial index on both engines).
+ */
+export const tabSwitchQueries = {
+  /** Counts the session's tab switches up to `flag` in (created_at, id) order. */
+  upTo: (db: Kysely<Database>, flag: Pick<FlagRow, 'session_id' | 'created_at' | 'id'>) =>
+    db
+      .selectFrom('flags')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('session_id', '=', flag.session_id)
+      .where('type', '=', TAB_SWITCH)
+      .where((eb) => eb.or([eb('created_at', '<', flag.created_at), eb.and([eb('created_at', '=', flag.created_at), eb('id', '<=', flag.id)])])),
+  /** Return messages of the session that may name `flagId` (the payload is checked after). */
+  returnsNaming: (db: Kysely<Database>, sessionId: string, flagId: string) =>
+    db
+      .selectFrom('flags')
+      .select('payload')
+      .where('session_id', '=', sessionId)
+      .where('type', '=', TAB_RETURN)
+      .where('payload', 'like', `%${JSON.stringify(flagId)}%`),
+  /** Tab switches of the session still waiting for their duration, oldest first. */
+  waiting: (db: Kysely<Database>, sessionId: string) =>
+    db.selectFrom('flags').selectAll().where('session_id', '=', sessionId).where('type', '=', TAB_SWITCH).where('event_pending', '=', 1).orderBy('created_at').orderBy('id'),
+};
+
 /** The 1-based position of `flag` among the session's tab switches (count_this_session). */
 async function tabSwitchNumber(trx: Kysely<Database>, flag: FlagRow): Promise<number> {
-  const before = await trx
-    .selectFrom('flags')
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .where('session_id', '=', flag.session_id)
-    .where('type', '=', Event.TAB_NOT_FOCUS)
-    .where((eb) => eb.or([eb('created_at', '<', flag.created_at), eb.and([eb('created_at', '=', flag.created_at), eb('id', '<=', flag.id)])]))
-    .executeTakeFirstOrThrow();
+  const before = await tabSwitchQueries.upTo(trx, flag).executeTakeFirstOrThrow();
   return Number(before.n);
 }
 
@@ -64,20 +92,14 @@ export async function closeTabSwitch(trx: Kysely<Database>, session: SessionRow,
     .selectAll()
     .where('session_id', '=', session.id)
     .where('id', '=', flagId)
-    .where('type', '=', Event.TAB_NOT_FOCUS)
+    .where('type', '=', TAB_SWITCH)
     .executeTakeFirst();
   if (flag) await close(trx, session, flag, awayMs);
 }
 
 /** The time away a return message already stored for `flagId` reports, or null (requests may be retried out of order). */
 async function earlierReturn(trx: Kysely<Database>, sessionId: string, flagId: string): Promise<number | null> {
-  const returns = await trx
-    .selectFrom('flags')
-    .select('payload')
-    .where('session_id', '=', sessionId)
-    .where('type', '=', Event.TAB_FOCUS_CHANGE)
-    .where('payload', 'like', `%${JSON.stringify(flagId)}%`)
-    .execute();
+  const returns = await tabSwitchQueries.returnsNaming(trx, sessionId, flagId).execute();
   for (const r of returns) {
     const ret = tabReturnOf(Event.TAB_FOCUS_CHANGE, r.payload ? (JSON.parse(r.payload) as Record<string, unknown>) : null);
     if (ret?.flagId === flagId) return ret.awayMs;
@@ -104,6 +126,6 @@ export async function settleNewTabSwitch(trx: Kysely<Database>, session: Session
 
 /** The session ended: every tab switch still waiting lasted until the end. */
 export async function closeOpenTabSwitches(trx: Kysely<Database>, session: SessionRow): Promise<void> {
-  const open = await trx.selectFrom('flags').selectAll().where('session_id', '=', session.id).where('event_pending', '=', 1).orderBy('created_at').execute();
+  const open = await tabSwitchQueries.waiting(trx, session.id).execute();
   for (const flag of open) await close(trx, session, flag, awayUntilEnd(session, flag));
 }
