@@ -20,9 +20,21 @@ function postgresText(text: string): string {
   return out;
 }
 
+function compiled(db: Kysely<Database>, text: string, params: readonly unknown[]): CompiledQuery {
+  return CompiledQuery.raw(db.getExecutor().adapter instanceof PostgresAdapter ? postgresText(text) : text, params as unknown[]);
+}
+
 /** Runs `text` (placeholders `?`) with `params` on `db` (a transaction or the pool). */
 export async function hotQuery<R>(db: Kysely<Database>, text: string, params: readonly unknown[]): Promise<R[]> {
-  const sql = db.getExecutor().adapter instanceof PostgresAdapter ? postgresText(text) : text;
-  const { rows } = await db.executeQuery<R>(CompiledQuery.raw(sql, params as unknown[]));
+  const { rows } = await db.executeQuery<R>(compiled(db, text, params));
   return rows;
+}
+
+/**
+ * Runs a write without RETURNING and answers how many rows it changed. For rows the caller can
+ * build itself: RETURNING makes SQLite copy every column of the row back (a wide sessions row).
+ */
+export async function hotExec(db: Kysely<Database>, text: string, params: readonly unknown[]): Promise<number> {
+  const { numAffectedRows } = await db.executeQuery(compiled(db, text, params));
+  return Number(numAffectedRows ?? 0);
 }

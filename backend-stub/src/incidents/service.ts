@@ -98,8 +98,8 @@ export interface RuleContext {
   crossedCritical: boolean;
 }
 
-/** The open incident of one rule in a session (at most one: incidents_open_uq); fixed SQL, the flag path runs it per rule hit. */
-const SELECT_OPEN_INCIDENT = `select * from incidents where session_id = ? and rule = ? and status in (${OPEN_STATUSES.map(() => '?').join(', ')})`;
+/** A session's open incidents (at most one per rule: incidents_open_uq); fixed SQL, the flag path runs it once per flag with rule hits. */
+const SELECT_OPEN_INCIDENTS = `select id, rule, severity from incidents where session_id = ? and status in (${OPEN_STATUSES.map(() => '?').join(', ')})`;
 const INCIDENT_COLUMNS: readonly (keyof IncidentRow)[] = ['id', 'tenant_id', 'session_id', 'exam_id', 'rule', 'description', 'status', 'severity', 'start_time', 'end_time', 'resolution_notes', 'created_at', 'updated_at'];
 const INSERT_INCIDENT = `insert into incidents (${INCIDENT_COLUMNS.join(', ')}) values (${INCIDENT_COLUMNS.map(() => '?').join(', ')}) returning *`;
 
@@ -109,9 +109,13 @@ const INSERT_INCIDENT = `insert into incidents (${INCIDENT_COLUMNS.join(', ')}) 
  * score crosses the critical threshold.
  */
 export async function applyRuleHits(trx: Kysely<Database>, session: SessionRow, hits: RuleHit[], ctx: RuleContext): Promise<void> {
+  if (hits.length === 0) return;
+  // One read for all hits (a flag often hits its own rule and RISK_ESCALATION); the session's lock keeps it current.
+  const open = await hotQuery<Pick<IncidentRow, 'id' | 'rule' | 'severity'>>(trx, SELECT_OPEN_INCIDENTS, [session.id, ...OPEN_STATUSES]);
+  const openByRule = new Map(open.map((i) => [i.rule, i]));
   for (const hit of hits) {
     const now = nowIso();
-    const [open] = await hotQuery<IncidentRow>(trx, SELECT_OPEN_INCIDENT, [session.id, hit.rule, ...OPEN_STATUSES]);
+    const open = openByRule.get(hit.rule);
     if (!open) {
       const incident: IncidentRow = {
         id: newId('inc'),

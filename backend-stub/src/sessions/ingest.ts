@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isFlagEvent, isMediaFlagEvent, Event } from '../../../src/events.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, FlagRow, SessionRow, SessionStatus } from '../db/schema.js';
-import { hotQuery } from '../db/hot-sql.js';
+import { hotExec } from '../db/hot-sql.js';
 import { httpError } from '../errors.js';
 import { sniffMediaType, type SniffedType } from '../media/sniff.js';
 import type { MediaStore, TempMedia } from '../media/store.js';
@@ -68,8 +68,8 @@ function refuseFlagAfterEnd(session: SessionRow, input: FlagInput, receivedAt: s
 }
 
 const FLAG_COLUMNS = ['session_id', 'id', 'type', 'description', 'created_at', 'received_at', 'details', 'payload', 'media_id', 'content_hash', 'event_pending'] as const;
-/** A new flag row, or none when (session, id) is stored already; values in FLAG_COLUMNS order. */
-const INSERT_FLAG_OR_IGNORE = `insert into flags (${FLAG_COLUMNS.join(', ')}) values (${FLAG_COLUMNS.map(() => '?').join(', ')}) on conflict (session_id, id) do nothing returning *`;
+/** A new flag row, or nothing when (session, id) is stored already; values in FLAG_COLUMNS order. */
+const INSERT_FLAG_OR_IGNORE = `insert into flags (${FLAG_COLUMNS.join(', ')}) values (${FLAG_COLUMNS.map(() => '?').join(', ')}) on conflict (session_id, id) do nothing`;
 
 /** The stored flag with this id (the insert-or-ignore found it there). */
 async function storedFlag(trx: Kysely<Database>, sessionId: string, flagId: string): Promise<Pick<FlagRow, 'content_hash' | 'media_id'>> {
@@ -130,9 +130,8 @@ export async function ingestFlag(
       if (!media && !isEnded(session.status)) {
         // Hot path, a plain flag: insert-or-ignore (one statement); only a repeated id reads the stored one.
         const row = values(null);
-        const [inserted] = await hotQuery<FlagRow>(trx, INSERT_FLAG_OR_IGNORE, FLAG_COLUMNS.map((c) => row[c]));
-        if (!inserted) return duplicateOf(await storedFlag(trx, session.id, flagId));
-        flag = inserted;
+        if ((await hotExec(trx, INSERT_FLAG_OR_IGNORE, FLAG_COLUMNS.map((c) => row[c]))) === 0) return duplicateOf(await storedFlag(trx, session.id, flagId));
+        flag = { ...row, away_ms: null }; // every column: FLAG_COLUMNS plus away_ms (null until the return message)
       } else {
         // A media flag moves its file into the store before its row; after the end a repeated id
         // is a duplicate even if a new flag with that createdAt would be refused: look first.

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { isFlagEvent } from '../../../src/events.js';
 import type { Database, FlagRow, SessionRow } from '../db/schema.js';
-import { hotQuery } from '../db/hot-sql.js';
+import { hotExec } from '../db/hot-sql.js';
 import { evaluateRules } from '../incidents/rules.js';
 import { applyRuleHits } from '../incidents/service.js';
 import { carryEvidence, flagEvidence, scoreOfEvidence } from '../risk/score.js';
@@ -60,8 +60,8 @@ async function onSessionEnded(trx: Kysely<Database>, session: SessionRow, exitRe
 
 /** The risk columns a stored flag sets (fixed SQL: every flag runs it); the second also pauses (auto-pause at critical risk). */
 const RISK_COLUMNS = 'risk_score = ?, risk_evidence = ?, risk_evaluated_at = ?, updated_at = ?, flag_counts = ?';
-const SET_RISK = `update sessions set ${RISK_COLUMNS} where id = ? returning *`;
-const SET_RISK_AND_PAUSE = `update sessions set ${RISK_COLUMNS}, status = 'PAUSED' where id = ? returning *`;
+const SET_RISK = `update sessions set ${RISK_COLUMNS} where id = ?`;
+const SET_RISK_AND_PAUSE = `update sessions set ${RISK_COLUMNS}, status = 'PAUSED' where id = ?`;
 
 async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow, counted: FlagCount): Promise<SessionRow> {
   if (!isFlagEvent(flag.type)) return session;
@@ -81,8 +81,11 @@ async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow,
   const critical = score >= settings.criticalThreshold;
   const pause = critical && settings.autoPause && session.status === 'IN_PROGRESS' && canTransition(session.status, 'PAUSED');
   const nowIso = new Date(now).toISOString();
-  const [updated] = await hotQuery<SessionRow>(trx, pause ? SET_RISK_AND_PAUSE : SET_RISK, [score, evidence, nowIso, nowIso, JSON.stringify({ ...counts, [flag.type]: countThisSession }), session.id]);
-  if (!updated) throw new Error(`session ${session.id} vanished under its lock`);
+  const flagCounts = JSON.stringify({ ...counts, [flag.type]: countThisSession });
+  const changed = await hotExec(trx, pause ? SET_RISK_AND_PAUSE : SET_RISK, [score, evidence, nowIso, nowIso, flagCounts, session.id]);
+  if (changed !== 1) throw new Error(`session ${session.id} vanished under its lock`);
+  // The row as stored now (the lock holds it: nothing else changed it).
+  const updated: SessionRow = { ...session, risk_score: score, risk_evidence: evidence, risk_evaluated_at: nowIso, updated_at: nowIso, flag_counts: flagCounts, ...(pause ? { status: 'PAUSED' as const } : {}) };
 
   const hits = evaluateRules({
     flagType: flag.type,
