@@ -9,7 +9,7 @@ import { consentMigration } from './0010_consent.js';
 import { mediaBlobsMigration } from './0011_media_blobs.js';
 import { deliveryClaimOrderMigration } from './0012_delivery_claim_order.js';
 import { flagCountsMigration } from './0013_flag_counts.js';
-import { tabSwitchIndexesMigration } from './0014_tab_switch_indexes.js';
+import { flagIndexesMigration } from './0014_flag_indexes.js';
 
 /**
  * Every migration, in order. Kysely runs them sorted by name, so names start with a 4-digit
@@ -27,5 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0011_media_blobs': mediaBlobsMigration,
   '0012_delivery_claim_order': deliveryClaimOrderMigration,
   '0013_flag_counts': flagCountsMigration,
-  '0014_tab_switch_indexes': tabSwitchIndexesMigration,
+  '0014_flag_indexes': flagIndexesMigration,
 };
