@@ -86,10 +86,11 @@ export interface RelayConfig {
   ingestGroupCommit: boolean;
   /**
    * SQLite page cache of the relay's connection, MiB (EYE_SQLITE_CACHE_MB, default 2). Flags of
-   * many sessions touch a leaf page per session in each of the flag and event indexes; with 200
-   * sessions posting at once that is more than 2 MiB, and every miss is a read from the WAL or the
-   * file. 8 MiB stored flags with 10-20 % less relay CPU in probes (docs/BENCHMARKS.md) and costs
-   * up to 6 MiB more RSS, which the 10,000-session memory target has not to spare.
+   * many sessions touch a leaf page per session in each index keyed by session; when those pages
+   * outgrow the cache, every miss is a read from the WAL or the file. Before migration 0014 dropped
+   * two flag indexes, 8 MiB stored flags of 200 sessions with 10-20 % less relay CPU; after it the
+   * difference was within the machine's noise at 200 and 2,000 sessions. More cache costs RSS
+   * (up to 6 MiB more at 8), which the 10,000-session memory target has not to spare.
    */
   sqliteCacheMiB: number;
   /** Project root: assets are served from its node_modules/ and dist/. */
