@@ -111,8 +111,8 @@ const INSERT_INCIDENT = `insert into incidents (${INCIDENT_COLUMNS.join(', ')}) 
 export async function applyRuleHits(trx: Kysely<Database>, session: SessionRow, hits: RuleHit[], ctx: RuleContext): Promise<void> {
   if (hits.length === 0) return;
   // One read for all hits (a flag often hits its own rule and RISK_ESCALATION); the session's lock keeps it current.
-  const open = await hotQuery<Pick<IncidentRow, 'id' | 'rule' | 'severity'>>(trx, SELECT_OPEN_INCIDENTS, [session.id, ...OPEN_STATUSES]);
-  const openByRule = new Map(open.map((i) => [i.rule, i]));
+  const openIncidents = await hotQuery<Pick<IncidentRow, 'id' | 'rule' | 'severity'>>(trx, SELECT_OPEN_INCIDENTS, [session.id, ...OPEN_STATUSES]);
+  const openByRule = new Map(openIncidents.map((i) => [i.rule, i]));
   for (const hit of hits) {
     const now = nowIso();
     const open = openByRule.get(hit.rule);

@@ -101,7 +101,7 @@ export interface FlagLock {
 /** Stored flags per flag type (`isFlagEvent` types) of one session. */
 export type FlagCounts = Record<string, number>;
 
-export function flagCountsOf(session: Pick<SessionRow, 'flag_counts'>): FlagCounts {
+function flagCountsOf(session: Pick<SessionRow, 'flag_counts'>): FlagCounts {
   return session.flag_counts ? (JSON.parse(session.flag_counts) as FlagCounts) : {};
 }
 
