@@ -98,8 +98,12 @@ export interface RuleContext {
   crossedCritical: boolean;
 }
 
-/** A session's open incidents (at most one per rule: incidents_open_uq); fixed SQL, the flag path runs it once per flag with rule hits. */
-const SELECT_OPEN_INCIDENTS = `select id, rule, severity from incidents where session_id = ? and status in (${OPEN_STATUSES.map(() => '?').join(', ')})`;
+/** What the flag path needs of a session's open incidents (at most one per rule: incidents_open_uq). */
+export type OpenIncident = Pick<IncidentRow, 'id' | 'rule' | 'severity'>;
+/** Statuses of an open incident as SQL literals (constants, so statements that read open incidents keep fixed text). */
+export const OPEN_STATUSES_SQL = OPEN_STATUSES.map((s) => `'${s}'`).join(', ');
+/** A session's open incidents; fixed SQL, the flag path runs it once per flag with rule hits. */
+const SELECT_OPEN_INCIDENTS = `select id, rule, severity from incidents where session_id = ? and status in (${OPEN_STATUSES_SQL})`;
 const INCIDENT_COLUMNS: readonly (keyof IncidentRow)[] = ['id', 'tenant_id', 'session_id', 'exam_id', 'rule', 'description', 'status', 'severity', 'start_time', 'end_time', 'resolution_notes', 'created_at', 'updated_at'];
 const INSERT_INCIDENT = `insert into incidents (${INCIDENT_COLUMNS.join(', ')}) values (${INCIDENT_COLUMNS.map(() => '?').join(', ')}) returning *`;
 
@@ -108,10 +112,11 @@ const INSERT_INCIDENT = `insert into incidents (${INCIDENT_COLUMNS.join(', ')}) 
  * open yet, raises the severity of open ones, and re-announces the risk incident, urgent, when the
  * score crosses the critical threshold.
  */
-export async function applyRuleHits(trx: Kysely<Database>, session: SessionRow, hits: RuleHit[], ctx: RuleContext): Promise<void> {
+export async function applyRuleHits(trx: Kysely<Database>, session: SessionRow, hits: RuleHit[], ctx: RuleContext, readOpen?: OpenIncident[]): Promise<void> {
   if (hits.length === 0) return;
-  // One read for all hits (a flag often hits its own rule and RISK_ESCALATION); the session's lock keeps it current.
-  const openIncidents = await hotQuery<Pick<IncidentRow, 'id' | 'rule' | 'severity'>>(trx, SELECT_OPEN_INCIDENTS, [session.id, ...OPEN_STATUSES]);
+  // One read for all hits (a flag often hits its own rule and RISK_ESCALATION), unless the caller
+  // read them already in this transaction; the session's lock keeps it current.
+  const openIncidents = readOpen ?? (await hotQuery<OpenIncident>(trx, SELECT_OPEN_INCIDENTS, [session.id]));
   const openByRule = new Map(openIncidents.map((i) => [i.rule, i]));
   for (const hit of hits) {
     const now = nowIso();

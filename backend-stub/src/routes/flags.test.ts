@@ -79,16 +79,27 @@ for (const engine of ENGINES) {
       assert.deepEqual(view.body.flags[0]!.payload, calibration);
     });
 
-    it('is idempotent on the flag id: same content -> 200 duplicate, one row', async () => {
+    it('is idempotent on the flag id: same content -> 200 duplicate, one row, no second event or score change', async () => {
       const flag = flagOf(s, 'EXIT_FULLSCREEN');
       const first = await postFlag(relay, s, flag);
       assert.equal(first.status, 201);
+      const sessionAfter = () =>
+        relay.db.selectFrom('sessions').select(['risk_score', 'risk_evidence', 'risk_evaluated_at', 'flag_counts']).where('id', '=', s.sessionId).executeTakeFirstOrThrow();
+      const flagEvents = () =>
+        relay.db.selectFrom('webhook_events').select('data').where('session_id', '=', s.sessionId).where('event_type', '=', 'proctoring_event.fullscreen_exit').execute();
+      const [scored, events] = [await sessionAfter(), await flagEvents()];
+      assert.equal(events.filter((e) => (JSON.parse(e.data) as { flag_id?: string }).flag_id === flag.id).length, 1, 'the new flag has its event');
+      assert.ok(scored.risk_score > 0, 'the new flag raised the score');
+      assert.equal((JSON.parse(scored.flag_counts ?? '{}') as Record<string, number>).EXIT_FULLSCREEN, 1);
+
       const again = await postFlag(relay, s, flag);
       assert.equal(again.status, 200);
       assert.equal(again.body.duplicate, true);
       assert.equal(again.body.id, flag.id);
       const rows = (await flagRows(relay, s.sessionId)).filter((r) => r.id === flag.id);
       assert.equal(rows.length, 1);
+      assert.deepEqual(await sessionAfter(), scored, 'a duplicate changes neither score nor counts');
+      assert.equal((await flagEvents()).length, events.length, 'a duplicate enqueues no event');
     });
 
     it('rejects the same id with different content (409) and keeps the original', async () => {

@@ -7,7 +7,7 @@ import { httpError } from '../errors.js';
 import { sniffMediaType, type SniffedType } from '../media/sniff.js';
 import type { MediaStore, TempMedia } from '../media/store.js';
 import type { SessionClaims } from '../tokens.js';
-import { emitDomainEvents } from './pipeline.js';
+import { emitDomainEvents, storeFlagWithEffects } from './pipeline.js';
 import { consentRecord, isConsentEvent } from './consent.js';
 import { defaultDescription, flagContentHash, type FlagInput } from './flag-input.js';
 import { lockSessionForFlag, transition, type Ctx } from './service.js';
@@ -76,6 +76,11 @@ async function storedFlag(trx: Kysely<Database>, sessionId: string, flagId: stri
   return trx.selectFrom('flags').select(['content_hash', 'media_id']).where('session_id', '=', sessionId).where('id', '=', flagId).executeTakeFirstOrThrow();
 }
 
+/** A flag whose only effects are the flag path's (event, risk score, incidents): not a re-enrollment that ends a request. */
+function isPlainFlag(type: Event, session: SessionRow): boolean {
+  return isFlagEvent(type) && !(type === Event.IDENTITY_ENROLLED && session.reenroll_requested_at !== null);
+}
+
 /**
  * Runs `body` in a transaction, possibly shared with other flags (sessions/group-ingest.ts); the
  * promise settles once that transaction has committed. `sessionId` orders bodies in a shared one.
@@ -130,8 +135,16 @@ export async function ingestFlag(
       if (!media && !isEnded(session.status)) {
         // Hot path, a plain flag: insert-or-ignore (one statement); only a repeated id reads the stored one.
         const row = values(null);
-        if ((await hotExec(trx, INSERT_FLAG_OR_IGNORE, FLAG_COLUMNS.map((c) => row[c]))) === 0) return duplicateOf(await storedFlag(trx, session.id, flagId));
+        const insert = { text: INSERT_FLAG_OR_IGNORE, values: FLAG_COLUMNS.map((c) => row[c]) };
         flag = { ...row, away_ms: null }; // every column: FLAG_COLUMNS plus away_ms (null until the return message)
+        if (ctx.engine === 'postgres' && isPlainFlag(input.type, session)) {
+          // One round trip for the flag and what it changes (sessions/pipeline.ts).
+          const after = await storeFlagWithEffects(trx, session, flag, { counts: lock.counts, settings: lock.settings }, insert);
+          if (!after) return duplicateOf(await storedFlag(trx, session.id, flagId));
+          await settleNewTabSwitch(trx, after, flag);
+          return { id: flagId, duplicate: false, session: { status: after.status }, directive: directiveForSession(after, input.type), mediaId: null };
+        }
+        if ((await hotExec(trx, insert.text, insert.values)) === 0) return duplicateOf(await storedFlag(trx, session.id, flagId));
       } else {
         // A media flag moves its file into the store before its row; after the end a repeated id
         // is a duplicate even if a new flag with that createdAt would be refused: look first.

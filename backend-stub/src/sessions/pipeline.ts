@@ -1,13 +1,13 @@
 import type { Kysely } from 'kysely';
 import { isFlagEvent } from '../../../src/events.js';
 import type { Database, FlagRow, SessionRow } from '../db/schema.js';
-import { hotExec } from '../db/hot-sql.js';
-import { evaluateRules } from '../incidents/rules.js';
-import { applyRuleHits } from '../incidents/service.js';
+import { hotExec, hotQuery } from '../db/hot-sql.js';
+import { evaluateRules, type RuleHit } from '../incidents/rules.js';
+import { applyRuleHits, OPEN_STATUSES_SQL, type OpenIncident, type RuleContext } from '../incidents/service.js';
 import { carryEvidence, flagEvidence, scoreOfEvidence } from '../risk/score.js';
 import type { ExamRiskSettings } from '../risk/service.js';
 import { flagEvent, sessionEndedEvent, sessionStartedEvent } from '../webhooks/catalog.js';
-import { enqueueEvent } from '../webhooks/outbox.js';
+import { enqueueDeliveries, enqueueEvent, EVENT_COLUMNS, INSERT_EVENT, planEvent, type EnqueueInput, type PlannedEvent } from '../webhooks/outbox.js';
 import type { FlagCounts } from './service.js';
 import { canTransition } from './status.js';
 import { closeOpenTabSwitches } from './tab-switch.js';
@@ -63,14 +63,26 @@ const RISK_COLUMNS = 'risk_score = ?, risk_evidence = ?, risk_evaluated_at = ?, 
 const SET_RISK = `update sessions set ${RISK_COLUMNS} where id = ?`;
 const SET_RISK_AND_PAUSE = `update sessions set ${RISK_COLUMNS}, status = 'PAUSED' where id = ?`;
 
-async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow, counted: FlagCount): Promise<SessionRow> {
-  if (!isFlagEvent(flag.type)) return session;
+/** What a new flag changes, worked out before anything is written. */
+interface FlagEffects {
+  /** Its webhook event; null while a tab switch waits for its duration (sessions/tab-switch.ts). */
+  event: { input: EnqueueInput; planned: PlannedEvent } | null;
+  /** The session row after the flag: risk score and evidence, flag counts, maybe paused. */
+  updated: SessionRow;
+  pause: boolean;
+  /** Parameters of SET_RISK / SET_RISK_AND_PAUSE. */
+  riskParams: unknown[];
+  hits: RuleHit[];
+  ruleContext: RuleContext;
+}
+
+function flagEffects(session: SessionRow, flag: FlagRow, counted: FlagCount): FlagEffects {
   const { counts, settings } = counted;
   const countThisSession = (counts[flag.type] ?? 0) + 1;
 
   const proctoring = flagEvent(session, flag, countThisSession);
   // A tab switch without its duration yet is announced when it ends (sessions/tab-switch.ts).
-  if (proctoring && !flag.event_pending) await enqueueEvent(trx, { tenantId: session.tenant_id, sessionId: session.id, event: proctoring });
+  const eventInput = proctoring && !flag.event_pending ? { tenantId: session.tenant_id, sessionId: session.id, event: proctoring } : null;
 
   // Risk at this flag's arrival (risk/score.ts): the session's evidence carried forward plus this flag's.
   const previous = session.risk_score;
@@ -82,11 +94,8 @@ async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow,
   const pause = critical && settings.autoPause && session.status === 'IN_PROGRESS' && canTransition(session.status, 'PAUSED');
   const nowIso = new Date(now).toISOString();
   const flagCounts = JSON.stringify({ ...counts, [flag.type]: countThisSession });
-  const changed = await hotExec(trx, pause ? SET_RISK_AND_PAUSE : SET_RISK, [score, evidence, nowIso, nowIso, flagCounts, session.id]);
-  if (changed !== 1) throw new Error(`session ${session.id} vanished under its lock`);
-  // The row as stored now (the lock holds it: nothing else changed it).
+  // The row as stored after the update (the lock holds it: nothing else changes it).
   const updated: SessionRow = { ...session, risk_score: score, risk_evidence: evidence, risk_evaluated_at: nowIso, updated_at: nowIso, flag_counts: flagCounts, ...(pause ? { status: 'PAUSED' as const } : {}) };
-
   const hits = evaluateRules({
     flagType: flag.type,
     countThisSession,
@@ -94,6 +103,70 @@ async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow,
     escalationThreshold: settings.escalationThreshold,
     criticalThreshold: settings.criticalThreshold,
   });
-  await applyRuleHits(trx, updated, hits, { urgent: critical, crossedCritical: critical && previous < settings.criticalThreshold });
-  return updated;
+  return {
+    event: eventInput ? { input: eventInput, planned: planEvent(eventInput) } : null,
+    updated,
+    pause,
+    riskParams: [score, evidence, nowIso, nowIso, flagCounts, session.id],
+    hits,
+    ruleContext: { urgent: critical, crossedCritical: critical && previous < settings.criticalThreshold },
+  };
+}
+
+async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow, counted: FlagCount): Promise<SessionRow> {
+  if (!isFlagEvent(flag.type)) return session;
+  const effects = flagEffects(session, flag, counted);
+  if (effects.event) {
+    await hotExec(trx, INSERT_EVENT, effects.event.planned.values);
+    await enqueueDeliveries(trx, effects.event.input, effects.event.planned);
+  }
+  const changed = await hotExec(trx, effects.pause ? SET_RISK_AND_PAUSE : SET_RISK, effects.riskParams);
+  if (changed !== 1) throw new Error(`session ${session.id} vanished under its lock`);
+  await applyRuleHits(trx, effects.updated, effects.hits, effects.ruleContext);
+  return effects.updated;
+}
+
+/**
+ * PostgreSQL: a new flag, its webhook event, its risk score and a read of the session's open
+ * incidents in one statement (one round trip instead of four; the event and the score are written
+ * only if the flag is new). `flagInsert` is an insert-or-ignore of the flag row. Texts are fixed
+ * per (event or not, pause or not), so each stays one prepared statement.
+ */
+function storeFlagStatement(flagInsert: string, withEvent: boolean, pause: boolean): string {
+  const key = `${withEvent ? 1 : 0}${pause ? 1 : 0}`;
+  let text = storeFlagStatements.get(key);
+  if (text === undefined) {
+    const event = withEvent ? `, e as (insert into webhook_events (${EVENT_COLUMNS.join(', ')}) select ${EVENT_COLUMNS.map(() => '?::text').join(', ')} where exists (select 1 from f))` : '';
+    text = `with f as (${flagInsert} returning 1)${event},
+      u as (${pause ? SET_RISK_AND_PAUSE : SET_RISK} and exists (select 1 from f) returning 1)
+      select (select count(*) from f)::int as inserted, (select count(*) from u)::int as updated,
+        (select coalesce(json_agg(json_build_object('id', i.id, 'rule', i.rule, 'severity', i.severity)), '[]'::json)
+          from incidents i where i.session_id = ? and i.status in (${OPEN_STATUSES_SQL})) as open`;
+    storeFlagStatements.set(key, text);
+  }
+  return text;
+}
+const storeFlagStatements = new Map<string, string>();
+
+/**
+ * Stores a new plain flag with all it changes (PostgreSQL; the caller holds the session's lock and
+ * `flagInsert` is the flag's insert-or-ignore with `flagValues`). Answers the session row after
+ * it, or null when the flag id is stored already (then nothing was written).
+ */
+export async function storeFlagWithEffects(
+  trx: Kysely<Database>,
+  session: SessionRow,
+  flag: FlagRow,
+  counted: FlagCount,
+  flagInsert: { text: string; values: unknown[] },
+): Promise<SessionRow | null> {
+  const effects = flagEffects(session, flag, counted);
+  const text = storeFlagStatement(flagInsert.text, effects.event !== null, effects.pause);
+  const params = [...flagInsert.values, ...(effects.event?.planned.values ?? []), ...effects.riskParams, session.id];
+  const [row] = await hotQuery<{ inserted: number; updated: number; open: OpenIncident[] }>(trx, text, params);
+  if (!row || row.inserted === 0) return null;
+  if (row.updated !== 1) throw new Error(`session ${session.id} vanished under its lock`);
+  if (effects.event) await enqueueDeliveries(trx, effects.event.input, effects.event.planned);
+  await applyRuleHits(trx, effects.updated, effects.hits, effects.ruleContext, row.open);
+  return effects.updated;
 }

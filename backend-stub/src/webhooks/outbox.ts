@@ -135,29 +135,46 @@ export interface EnqueueInput {
   onlyEndpointId?: string;
 }
 
-const INSERT_EVENT = 'insert into webhook_events (id, tenant_id, session_id, event_type, occurred_at, data, media_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)';
+/** The columns of an event row; a planned event's values come in this order. */
+export const EVENT_COLUMNS = ['id', 'tenant_id', 'session_id', 'event_type', 'occurred_at', 'data', 'media_id', 'created_at'] as const;
+export const INSERT_EVENT = `insert into webhook_events (${EVENT_COLUMNS.join(', ')}) values (${EVENT_COLUMNS.map(() => '?').join(', ')})`;
+
+/** A new event row (kept for replay), values in `EVENT_COLUMNS` order: what enqueueEvent stores before its deliveries. */
+export interface PlannedEvent {
+  id: string;
+  now: string;
+  values: unknown[];
+}
+
+/** Plans the event row for `input` (its id and values), so a caller may write it together with other rows (sessions/pipeline.ts). */
+export function planEvent(input: EnqueueInput): PlannedEvent {
+  const now = nowIso();
+  const id = newId('evt');
+  return { id, now, values: [id, input.tenantId, input.sessionId, input.event.eventType, input.event.occurredAt, JSON.stringify(input.event.data), input.event.mediaId, now] };
+}
 
 /**
  * Stores the event (kept for replay) and one delivery per endpoint that wants it: pending for
  * enabled endpoints, held for disabled ones (docs/WEBHOOKS.md: deliveries wait while disabled).
  */
 export async function enqueueEvent(trx: Kysely<Database>, input: EnqueueInput): Promise<{ eventId: string; deliveryIds: string[] }> {
-  const now = nowIso();
-  const eventId = newId('evt');
-  await hotQuery(trx, INSERT_EVENT, [eventId, input.tenantId, input.sessionId, input.event.eventType, input.event.occurredAt, JSON.stringify(input.event.data), input.event.mediaId, now]);
+  const event = planEvent(input);
+  await hotQuery(trx, INSERT_EVENT, event.values);
+  return { eventId: event.id, deliveryIds: await enqueueDeliveries(trx, input, event) };
+}
 
+/** The deliveries of a stored event: one per endpoint of the tenant that wants it. */
+export async function enqueueDeliveries(trx: Kysely<Database>, input: EnqueueInput, event: PlannedEvent): Promise<string[]> {
   const endpoints = await endpointsOf(trx, input.tenantId, input.onlyEndpointId);
   const targets = endpoints.filter(
     (e) => input.onlyEndpointId !== undefined || endpointWants(e.event_types ? (JSON.parse(e.event_types) as string[]) : null, input.event.eventType),
   );
+  if (targets.length === 0) return [];
   const planned = targets.map((endpoint) => ({ endpoint, deliveryId: newId('dlv') }));
-  const deliveryIds = planned.map((d) => d.deliveryId);
-  if (targets.length > 0) {
-    await trx
-      .insertInto('webhook_deliveries')
-      .values(planned.map(({ endpoint: e, deliveryId }) => pendingDelivery({ id: deliveryId, tenantId: input.tenantId, eventId, endpointId: e.id, now, held: e.enabled !== 1 })))
-      .execute();
-    if (targets.some((e) => e.enabled === 1)) await signalOutbox(trx);
-  }
-  return { eventId, deliveryIds };
+  await trx
+    .insertInto('webhook_deliveries')
+    .values(planned.map(({ endpoint: e, deliveryId }) => pendingDelivery({ id: deliveryId, tenantId: input.tenantId, eventId: event.id, endpointId: e.id, now: event.now, held: e.enabled !== 1 })))
+    .execute();
+  if (targets.some((e) => e.enabled === 1)) await signalOutbox(trx);
+  return planned.map((d) => d.deliveryId);
 }
