@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { ENGINES } from '../testing/engines.js';
 import { startTestRelay, type TestRelay } from '../testing/harness.js';
 import { flagOf, postFlag } from '../testing/client.js';
 import { httpError } from '../errors.js';
 import { groupIngest } from './group-ingest.js';
+import { lockSessionForFlag } from './service.js';
 
 for (const engine of ENGINES) {
   describe(`group commit of plain flags [${engine}]`, () => {
@@ -39,6 +40,46 @@ for (const engine of ENGINES) {
       assert.equal(new Set(trxs.slice(0, 6)).size, 1, 'the burst shared one transaction');
       const exams = await relay.db.selectFrom('exams').select('id').where('id', 'like', `grp-${engine}-%`).execute();
       assert.deepEqual(exams.map((e) => e.id).sort(), [0, 1, 2, 3, 4, 6, 7].map((i) => `grp-${engine}-${i}`));
+    });
+
+    it('locks the sessions of a shared transaction ahead; a second flag of a session reads it again, another tenant is 404', async () => {
+      const shared = groupIngest(relay.db, relay.engine, { parallel: 1 });
+      const [a, b, c] = (await Promise.all(Array.from({ length: 3 }, () => relay.createSession()))).sort((x, y) => (x.sessionId < y.sessionId ? -1 : 1));
+      const seen: Record<string, number>[] = [];
+      let lockedByOthers: boolean | null = null;
+      const other = await relay.createTenant('group-lock other');
+      const bodies = [
+        shared(a!.sessionId, async (trx) => {
+          const lock = await lockSessionForFlag(trx, relay.engine, a!.sessionId, relay.tenantId);
+          seen.push(lock.counts);
+          await trx.updateTable('sessions').set({ flag_counts: JSON.stringify({ EXIT_FULLSCREEN: (lock.counts.EXIT_FULLSCREEN ?? 0) + 1 }) }).where('id', '=', a!.sessionId).execute();
+          if (relay.engine === 'postgres') {
+            // c's flag runs later in this transaction, but its row is locked already.
+            lockedByOthers = await relay.db
+              .connection()
+              .execute((conn) => sql`select id from sessions where id = ${c!.sessionId} for update nowait`.execute(conn))
+              .then(() => false, (err: { code?: string }) => err.code === '55P03');
+          }
+        }),
+        shared(a!.sessionId, async (trx) => {
+          const lock = await lockSessionForFlag(trx, relay.engine, a!.sessionId, relay.tenantId);
+          seen.push(lock.counts);
+        }),
+        shared(c!.sessionId, async (trx) => {
+          await lockSessionForFlag(trx, relay.engine, c!.sessionId, relay.tenantId);
+        }),
+      ];
+      await Promise.all(bodies);
+      assert.deepEqual(seen, [{}, { EXIT_FULLSCREEN: 1 }], "the second flag sees the first one's change");
+      if (relay.engine === 'postgres') assert.equal(lockedByOthers, true, 'the later session was locked with the first statement');
+
+      const mixed = await Promise.allSettled([
+        shared(b!.sessionId, (trx) => lockSessionForFlag(trx, relay.engine, b!.sessionId, other.tenantId)),
+        shared(c!.sessionId, (trx) => lockSessionForFlag(trx, relay.engine, c!.sessionId, relay.tenantId)),
+      ]);
+      assert.equal(mixed[0]!.status, 'rejected');
+      assert.equal(((mixed[0] as PromiseRejectedResult).reason as { statusCode: number }).statusCode, 404, "another tenant's session is not found");
+      assert.equal(mixed[1]!.status, 'fulfilled');
     });
 
     it('concurrent flags over HTTP: each stored once with its outbox event, a conflicting one answered 409 alone', async () => {

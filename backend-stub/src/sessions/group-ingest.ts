@@ -3,6 +3,7 @@ import type { DbEngine } from '../db/connect.js';
 import { GroupCommit } from '../db/group-commit.js';
 import type { Database } from '../db/schema.js';
 import type { SharedTransactions } from './ingest.js';
+import { lockSessionsAhead } from './service.js';
 
 interface Unit {
   sessionId: string;
@@ -15,8 +16,9 @@ interface Unit {
  * commit, one WAL append on SQLite) and each is answered only after that commit. A flag whose body
  * fails (a 409, a lost connection) rolls the shared transaction back; then every flag of it runs
  * again in its own transaction, so the others are stored and the failing one gets its own error.
- * Bodies run one after another in session-id order, so parallel shared transactions (PostgreSQL)
- * lock sessions in the same order and never deadlock each other.
+ * The transaction first locks all its sessions in one statement, in session-id order, and bodies
+ * run one after another in that order, so parallel shared transactions (PostgreSQL) lock sessions
+ * in the same order and never deadlock each other.
  */
 export function groupIngest(
   db: Kysely<Database>,
@@ -26,6 +28,7 @@ export function groupIngest(
   const group = new GroupCommit<Unit>(
     (units) =>
       db.transaction().execute(async (trx) => {
+        await lockSessionsAhead(trx, engine, units.map((u) => u.sessionId));
         for (const u of units) u.result = await u.body(trx);
       }),
     {

@@ -105,8 +105,45 @@ function flagCountsOf(session: Pick<SessionRow, 'flag_counts'>): FlagCounts {
   return session.flag_counts ? (JSON.parse(session.flag_counts) as FlagCounts) : {};
 }
 
+/** Every session of a shared ingest transaction in one statement, in id order (the order all flag transactions lock in). */
+const LOCK_SESSIONS_FOR_FLAGS = `select s.*,
+  e.id as eye_exam_id, e.escalation_threshold as eye_escalation_threshold, e.critical_threshold as eye_critical_threshold, e.auto_pause as eye_auto_pause
+  from sessions s left join exams e on e.tenant_id = s.tenant_id and e.id = s.exam_id`;
+const LOCK_SESSIONS_FOR_FLAGS_SQLITE = `${LOCK_SESSIONS_FOR_FLAGS} where s.id in (select value from json_each(?))`;
+const LOCK_SESSIONS_FOR_FLAGS_PG = `${LOCK_SESSIONS_FOR_FLAGS} where s.id = any(?::text[]) order by s.id for update of s`;
+
+/** Session rows a shared transaction locked ahead of its flags; each is taken once (its flag changes the row). */
+const lockedAhead = new WeakMap<Kysely<Database>, Map<string, LockForFlagRow>>();
+
+/**
+ * Locks and reads the sessions of a shared ingest transaction's flags at once (one round trip
+ * instead of one per flag); `lockSessionForFlag` then takes each row instead of reading it. A
+ * session with several flags in the transaction is read again from its second flag on, since the
+ * first changed it. `sessionIds` come sorted (sessions/group-ingest.ts).
+ */
+export async function lockSessionsAhead(trx: Kysely<Database>, engine: DbEngine, sessionIds: readonly string[]): Promise<void> {
+  const ids = [...new Set(sessionIds)];
+  if (ids.length < 2) return;
+  const rows =
+    engine === 'postgres'
+      ? await hotQuery<LockForFlagRow>(trx, LOCK_SESSIONS_FOR_FLAGS_PG, [ids])
+      : await hotQuery<LockForFlagRow>(trx, LOCK_SESSIONS_FOR_FLAGS_SQLITE, [JSON.stringify(ids)]);
+  lockedAhead.set(trx, new Map(rows.map((r) => [r.id, r])));
+}
+
+function takeLockedAhead(trx: Kysely<Database>, sessionId: string, tenantId: string): LockForFlagRow | undefined {
+  const ahead = lockedAhead.get(trx);
+  const row = ahead?.get(sessionId);
+  if (!row) return undefined;
+  ahead?.delete(sessionId);
+  // Another tenant's session id: the statement below finds nothing and answers 404.
+  return row.tenant_id === tenantId ? row : undefined;
+}
+
 export async function lockSessionForFlag(trx: Kysely<Database>, engine: DbEngine, sessionId: string, tenantId: string): Promise<FlagLock> {
-  const [row] = await hotQuery<LockForFlagRow>(trx, engine === 'postgres' ? LOCK_SESSION_FOR_FLAG_PG : LOCK_SESSION_FOR_FLAG, [sessionId, tenantId]);
+  const row =
+    takeLockedAhead(trx, sessionId, tenantId) ??
+    (await hotQuery<LockForFlagRow>(trx, engine === 'postgres' ? LOCK_SESSION_FOR_FLAG_PG : LOCK_SESSION_FOR_FLAG, [sessionId, tenantId]))[0];
   if (!row) throw httpError(404, 'session_not_found', 'session not found');
   const { eye_exam_id, eye_escalation_threshold, eye_critical_threshold, eye_auto_pause, ...session } = row;
   const exam = eye_exam_id === null ? undefined : { escalation_threshold: eye_escalation_threshold, critical_threshold: eye_critical_threshold, auto_pause: eye_auto_pause };
