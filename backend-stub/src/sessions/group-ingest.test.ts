@@ -44,29 +44,30 @@ for (const engine of ENGINES) {
 
     it('locks the sessions of a shared transaction ahead; a second flag of a session reads it again, another tenant is 404', async () => {
       const shared = groupIngest(relay.db, relay.engine, { parallel: 1 });
-      const [a, b, c] = (await Promise.all(Array.from({ length: 3 }, () => relay.createSession()))).sort((x, y) => (x.sessionId < y.sessionId ? -1 : 1));
+      const sorted = (await Promise.all(Array.from({ length: 3 }, () => relay.createSession()))).sort((x, y) => (x.sessionId < y.sessionId ? -1 : 1));
+      const [a, b, c] = [sorted[0]!, sorted[1]!, sorted[2]!];
       const seen: Record<string, number>[] = [];
       let lockedByOthers: boolean | null = null;
       const other = await relay.createTenant('group-lock other');
       const bodies = [
-        shared(a!.sessionId, async (trx) => {
-          const lock = await lockSessionForFlag(trx, relay.engine, a!.sessionId, relay.tenantId);
+        shared(a.sessionId, async (trx) => {
+          const lock = await lockSessionForFlag(trx, relay.engine, a.sessionId, relay.tenantId);
           seen.push(lock.counts);
-          await trx.updateTable('sessions').set({ flag_counts: JSON.stringify({ EXIT_FULLSCREEN: (lock.counts.EXIT_FULLSCREEN ?? 0) + 1 }) }).where('id', '=', a!.sessionId).execute();
+          await trx.updateTable('sessions').set({ flag_counts: JSON.stringify({ EXIT_FULLSCREEN: (lock.counts.EXIT_FULLSCREEN ?? 0) + 1 }) }).where('id', '=', a.sessionId).execute();
           if (relay.engine === 'postgres') {
             // c's flag runs later in this transaction, but its row is locked already.
             lockedByOthers = await relay.db
               .connection()
-              .execute((conn) => sql`select id from sessions where id = ${c!.sessionId} for update nowait`.execute(conn))
-              .then(() => false, (err: { code?: string }) => err.code === '55P03');
+              .execute((conn) => sql`select id from sessions where id = ${c.sessionId} for update nowait`.execute(conn))
+              .then(() => false, (err: unknown) => (err as { code?: string }).code === '55P03');
           }
         }),
-        shared(a!.sessionId, async (trx) => {
-          const lock = await lockSessionForFlag(trx, relay.engine, a!.sessionId, relay.tenantId);
+        shared(a.sessionId, async (trx) => {
+          const lock = await lockSessionForFlag(trx, relay.engine, a.sessionId, relay.tenantId);
           seen.push(lock.counts);
         }),
-        shared(c!.sessionId, async (trx) => {
-          await lockSessionForFlag(trx, relay.engine, c!.sessionId, relay.tenantId);
+        shared(c.sessionId, async (trx) => {
+          await lockSessionForFlag(trx, relay.engine, c.sessionId, relay.tenantId);
         }),
       ];
       await Promise.all(bodies);
@@ -74,12 +75,12 @@ for (const engine of ENGINES) {
       if (relay.engine === 'postgres') assert.equal(lockedByOthers, true, 'the later session was locked with the first statement');
 
       const mixed = await Promise.allSettled([
-        shared(b!.sessionId, (trx) => lockSessionForFlag(trx, relay.engine, b!.sessionId, other.tenantId)),
-        shared(c!.sessionId, (trx) => lockSessionForFlag(trx, relay.engine, c!.sessionId, relay.tenantId)),
+        shared(b.sessionId, (trx) => lockSessionForFlag(trx, relay.engine, b.sessionId, other.tenantId)),
+        shared(c.sessionId, (trx) => lockSessionForFlag(trx, relay.engine, c.sessionId, relay.tenantId)),
       ]);
-      assert.equal(mixed[0]!.status, 'rejected');
-      assert.equal(((mixed[0] as PromiseRejectedResult).reason as { statusCode: number }).statusCode, 404, "another tenant's session is not found");
-      assert.equal(mixed[1]!.status, 'fulfilled');
+      assert.equal(mixed[0].status, 'rejected');
+      assert.equal((mixed[0].reason as { statusCode: number }).statusCode, 404, "another tenant's session is not found");
+      assert.equal(mixed[1].status, 'fulfilled');
     });
 
     it('concurrent flags over HTTP: each stored once with its outbox event, a conflicting one answered 409 alone', async () => {
