@@ -12,13 +12,32 @@ interface Unit {
 }
 
 /**
+ * PostgreSQL: bodies of different sessions run at the same time, so that their flag writes go out
+ * as one statement (sessions/flag-batch.ts); a session's own bodies run one after another, in
+ * order. Settles when every body has (none is left running on the connection), then fails with the
+ * first failure, if any.
+ */
+async function runBySession(units: Unit[], trx: Transaction<Database>): Promise<void> {
+  const last = new Map<string, Promise<void>>();
+  const runs = units.map((u) => {
+    const run = (last.get(u.sessionId) ?? Promise.resolve()).then(async () => {
+      u.result = await u.body(trx);
+    });
+    last.set(u.sessionId, run);
+    return run;
+  });
+  const failed = (await Promise.allSettled(runs)).find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+/**
  * Group commit for plain flags: flags that arrive together are stored in one transaction (one
  * commit, one WAL append on SQLite) and each is answered only after that commit. A flag whose body
  * fails (a 409, a lost connection) rolls the shared transaction back; then every flag of it runs
  * again in its own transaction, so the others are stored and the failing one gets its own error.
- * The transaction first locks all its sessions in one statement, in session-id order, and bodies
- * run one after another in that order, so parallel shared transactions (PostgreSQL) lock sessions
- * in the same order and never deadlock each other.
+ * The transaction first locks all its sessions in one statement, in session-id order, so parallel
+ * shared transactions (PostgreSQL) lock sessions in the same order and never deadlock each other.
+ * Then bodies run: on SQLite one after another, on PostgreSQL those of different sessions together.
  */
 export function groupIngest(
   db: Kysely<Database>,
@@ -29,7 +48,8 @@ export function groupIngest(
     (units) =>
       db.transaction().execute(async (trx) => {
         await lockSessionsAhead(trx, engine, units.map((u) => u.sessionId));
-        for (const u of units) u.result = await u.body(trx);
+        if (engine === 'postgres') await runBySession(units, trx);
+        else for (const u of units) u.result = await u.body(trx);
       }),
     {
       maxBatch: opts.maxBatch ?? 64,

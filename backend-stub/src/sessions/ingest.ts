@@ -8,6 +8,7 @@ import { sniffMediaType, type SniffedType } from '../media/sniff.js';
 import type { MediaStore, TempMedia } from '../media/store.js';
 import type { SessionClaims } from '../tokens.js';
 import { emitDomainEvents, storeFlagWithEffects } from './pipeline.js';
+import { FLAG_COLUMNS } from './flag-batch.js';
 import { consentRecord, isConsentEvent } from './consent.js';
 import { defaultDescription, flagContentHash, type FlagInput } from './flag-input.js';
 import { lockSessionForFlag, transition, type Ctx } from './service.js';
@@ -67,7 +68,6 @@ function refuseFlagAfterEnd(session: SessionRow, input: FlagInput, receivedAt: s
   }
 }
 
-const FLAG_COLUMNS = ['session_id', 'id', 'type', 'description', 'created_at', 'received_at', 'details', 'payload', 'media_id', 'content_hash', 'event_pending'] as const;
 /** A new flag row, or nothing when (session, id) is stored already; values in FLAG_COLUMNS order. */
 const INSERT_FLAG_OR_IGNORE = `insert into flags (${FLAG_COLUMNS.join(', ')}) values (${FLAG_COLUMNS.map(() => '?').join(', ')}) on conflict (session_id, id) do nothing`;
 
@@ -135,16 +135,15 @@ export async function ingestFlag(
       if (!media && !isEnded(session.status)) {
         // Hot path, a plain flag: insert-or-ignore (one statement); only a repeated id reads the stored one.
         const row = values(null);
-        const insert = { text: INSERT_FLAG_OR_IGNORE, values: FLAG_COLUMNS.map((c) => row[c]) };
         flag = { ...row, away_ms: null }; // every column: FLAG_COLUMNS plus away_ms (null until the return message)
         if (ctx.engine === 'postgres' && isPlainFlag(input.type, session)) {
-          // One round trip for the flag and what it changes (sessions/pipeline.ts).
-          const after = await storeFlagWithEffects(trx, session, flag, { counts: lock.counts, settings: lock.settings }, insert);
+          // One statement for the flag and what it changes, shared with the transaction's other flags (sessions/flag-batch.ts).
+          const after = await storeFlagWithEffects(trx, session, flag, { counts: lock.counts, settings: lock.settings });
           if (!after) return duplicateOf(await storedFlag(trx, session.id, flagId));
           await settleNewTabSwitch(trx, after, flag);
           return { id: flagId, duplicate: false, session: { status: after.status }, directive: directiveForSession(after, input.type), mediaId: null };
         }
-        if ((await hotExec(trx, insert.text, insert.values)) === 0) return duplicateOf(await storedFlag(trx, session.id, flagId));
+        if ((await hotExec(trx, INSERT_FLAG_OR_IGNORE, FLAG_COLUMNS.map((c) => row[c]))) === 0) return duplicateOf(await storedFlag(trx, session.id, flagId));
       } else {
         // A media flag moves its file into the store before its row; after the end a repeated id
         // is a duplicate even if a new flag with that createdAt would be refused: look first.

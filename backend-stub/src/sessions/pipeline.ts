@@ -1,13 +1,14 @@
 import type { Kysely } from 'kysely';
 import { isFlagEvent } from '../../../src/events.js';
 import type { Database, FlagRow, SessionRow } from '../db/schema.js';
-import { hotExec, hotQuery } from '../db/hot-sql.js';
+import { hotExec } from '../db/hot-sql.js';
 import { evaluateRules, type RuleHit } from '../incidents/rules.js';
-import { applyRuleHits, OPEN_STATUSES_SQL, type OpenIncident, type RuleContext } from '../incidents/service.js';
+import { applyRuleHits, type RuleContext } from '../incidents/service.js';
 import { carryEvidence, flagEvidence, scoreOfEvidence } from '../risk/score.js';
 import type { ExamRiskSettings } from '../risk/service.js';
 import { flagEvent, sessionEndedEvent, sessionStartedEvent } from '../webhooks/catalog.js';
-import { enqueueDeliveries, enqueueEvent, EVENT_COLUMNS, INSERT_EVENT, planEvent, type EnqueueInput, type PlannedEvent } from '../webhooks/outbox.js';
+import { enqueueDeliveries, enqueueEvent, INSERT_EVENT, planEvent, type EnqueueInput, type PlannedEvent } from '../webhooks/outbox.js';
+import { writeFlag, type FlagWrite } from './flag-batch.js';
 import type { FlagCounts } from './service.js';
 import { canTransition } from './status.js';
 import { closeOpenTabSwitches } from './tab-switch.js';
@@ -69,9 +70,7 @@ interface FlagEffects {
   event: { input: EnqueueInput; planned: PlannedEvent } | null;
   /** The session row after the flag: risk score and evidence, flag counts, maybe paused. */
   updated: SessionRow;
-  pause: boolean;
-  /** Parameters of SET_RISK / SET_RISK_AND_PAUSE. */
-  riskParams: unknown[];
+  risk: FlagWrite['risk'];
   hits: RuleHit[];
   ruleContext: RuleContext;
 }
@@ -106,8 +105,7 @@ function flagEffects(session: SessionRow, flag: FlagRow, counted: FlagCount): Fl
   return {
     event: eventInput ? { input: eventInput, planned: planEvent(eventInput) } : null,
     updated,
-    pause,
-    riskParams: [score, evidence, nowIso, nowIso, flagCounts, session.id],
+    risk: { score, evidence, evaluatedAt: nowIso, flagCounts, pause },
     hits,
     ruleContext: { urgent: critical, crossedCritical: critical && previous < settings.criticalThreshold },
   };
@@ -120,53 +118,25 @@ async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow,
     await hotExec(trx, INSERT_EVENT, effects.event.planned.values);
     await enqueueDeliveries(trx, effects.event.input, effects.event.planned);
   }
-  const changed = await hotExec(trx, effects.pause ? SET_RISK_AND_PAUSE : SET_RISK, effects.riskParams);
+  const { score, evidence, evaluatedAt, flagCounts, pause } = effects.risk;
+  const changed = await hotExec(trx, pause ? SET_RISK_AND_PAUSE : SET_RISK, [score, evidence, evaluatedAt, evaluatedAt, flagCounts, session.id]);
   if (changed !== 1) throw new Error(`session ${session.id} vanished under its lock`);
   await applyRuleHits(trx, effects.updated, effects.hits, effects.ruleContext);
   return effects.updated;
 }
 
 /**
- * PostgreSQL: a new flag, its webhook event, its risk score and a read of the session's open
- * incidents in one statement (one round trip instead of four; the event and the score are written
- * only if the flag is new). `flagInsert` is an insert-or-ignore of the flag row. Texts are fixed
- * per (event or not, pause or not), so each stays one prepared statement.
+ * Stores a new plain flag with all it changes (PostgreSQL; the caller holds the session's lock):
+ * the flag, its event and its score go out in one statement with the transaction's other flags of
+ * this turn (sessions/flag-batch.ts), which also reads the session's open incidents. Answers the
+ * session row after it, or null when the flag id is stored already (then nothing was written).
  */
-function storeFlagStatement(flagInsert: string, withEvent: boolean, pause: boolean): string {
-  const key = `${withEvent ? 1 : 0}${pause ? 1 : 0}`;
-  let text = storeFlagStatements.get(key);
-  if (text === undefined) {
-    const event = withEvent ? `, e as (insert into webhook_events (${EVENT_COLUMNS.join(', ')}) select ${EVENT_COLUMNS.map(() => '?::text').join(', ')} where exists (select 1 from f))` : '';
-    text = `with f as (${flagInsert} returning 1)${event},
-      u as (${pause ? SET_RISK_AND_PAUSE : SET_RISK} and exists (select 1 from f) returning 1)
-      select (select count(*) from f)::int as inserted, (select count(*) from u)::int as updated,
-        (select coalesce(json_agg(json_build_object('id', i.id, 'rule', i.rule, 'severity', i.severity)), '[]'::json)
-          from incidents i where i.session_id = ? and i.status in (${OPEN_STATUSES_SQL})) as open`;
-    storeFlagStatements.set(key, text);
-  }
-  return text;
-}
-const storeFlagStatements = new Map<string, string>();
-
-/**
- * Stores a new plain flag with all it changes (PostgreSQL; the caller holds the session's lock and
- * `flagInsert` is the flag's insert-or-ignore with `flagValues`). Answers the session row after
- * it, or null when the flag id is stored already (then nothing was written).
- */
-export async function storeFlagWithEffects(
-  trx: Kysely<Database>,
-  session: SessionRow,
-  flag: FlagRow,
-  counted: FlagCount,
-  flagInsert: { text: string; values: unknown[] },
-): Promise<SessionRow | null> {
+export async function storeFlagWithEffects(trx: Kysely<Database>, session: SessionRow, flag: FlagRow, counted: FlagCount): Promise<SessionRow | null> {
   const effects = flagEffects(session, flag, counted);
-  const text = storeFlagStatement(flagInsert.text, effects.event !== null, effects.pause);
-  const params = [...flagInsert.values, ...(effects.event?.planned.values ?? []), ...effects.riskParams, session.id];
-  const [row] = await hotQuery<{ inserted: number; updated: number; open: OpenIncident[] }>(trx, text, params);
-  if (!row || row.inserted === 0) return null;
-  if (row.updated !== 1) throw new Error(`session ${session.id} vanished under its lock`);
+  const written = await writeFlag(trx, { flag, event: effects.event?.planned.values ?? null, risk: effects.risk });
+  if (!written) return null;
+  if (!written.updated) throw new Error(`session ${session.id} vanished under its lock`);
   if (effects.event) await enqueueDeliveries(trx, effects.event.input, effects.event.planned);
-  await applyRuleHits(trx, effects.updated, effects.hits, effects.ruleContext, row.open);
+  await applyRuleHits(trx, effects.updated, effects.hits, effects.ruleContext, written.open);
   return effects.updated;
 }

@@ -1,0 +1,123 @@
+/**
+ * PostgreSQL: new plain flags of one transaction written together. Every flag body of a shared
+ * ingest transaction (sessions/group-ingest.ts) runs at the same time up to its write; the writes
+ * gathered in that turn of the event loop go out as one statement, which inserts the flags, their
+ * webhook events and risk scores and reads the sessions' open incidents. A group of N flags then
+ * costs one round trip for all of them instead of one each: on this path the relay's CPU went
+ * mostly to round trips (socket writes and wake-ups), not to PostgreSQL.
+ */
+import type { Kysely } from 'kysely';
+import { hotQuery } from '../db/hot-sql.js';
+import type { Database, FlagRow } from '../db/schema.js';
+import { OPEN_STATUSES_SQL, type OpenIncident } from '../incidents/service.js';
+import { EVENT_COLUMNS } from '../webhooks/outbox.js';
+
+/** Columns of a flag row as the flag path inserts it (away_ms stays null until the return message). */
+export const FLAG_COLUMNS = ['session_id', 'id', 'type', 'description', 'created_at', 'received_at', 'details', 'payload', 'media_id', 'content_hash', 'event_pending'] as const;
+
+/** One new flag with what it changes, worked out under its session's lock (sessions/pipeline.ts). */
+export interface FlagWrite {
+  flag: FlagRow;
+  /** The webhook event's values in EVENT_COLUMNS order, or null (a tab switch waiting for its duration). */
+  event: unknown[] | null;
+  risk: { score: number; evidence: number; evaluatedAt: string; flagCounts: string; pause: boolean };
+}
+
+/** What the statement answers for a flag it stored; null when the flag id was stored already (nothing written for it). */
+export interface FlagWritten {
+  /** The session row took the new score (false only if it vanished under its lock). */
+  updated: boolean;
+  open: OpenIncident[];
+}
+
+/** The statement's input rows: one array parameter per column, unnested together. */
+const INPUT: readonly (readonly [string, string])[] = [
+  ...FLAG_COLUMNS.map((c) => [c, c === 'event_pending' ? 'int' : 'text'] as const),
+  ...EVENT_COLUMNS.map((c) => [`event_${c}`, 'text'] as const),
+  ['risk_score', 'float8'],
+  ['risk_evidence', 'float8'],
+  ['risk_evaluated_at', 'text'],
+  ['flag_counts', 'text'],
+  ['pause', 'bool'],
+];
+
+/**
+ * Flags go in with insert-or-ignore; only the new ones (n) get their event and score, so a repeated
+ * id writes nothing. One flag per session per statement: each score was worked out from the
+ * session row as it was before this statement.
+ */
+const STORE_FLAGS = `with v as (select * from unnest(${INPUT.map(([, t]) => `?::${t}[]`).join(', ')}) as v(${INPUT.map(([c]) => c).join(', ')})),
+  f as (insert into flags (${FLAG_COLUMNS.join(', ')}) select ${FLAG_COLUMNS.join(', ')} from v on conflict (session_id, id) do nothing returning session_id, id),
+  n as (select v.* from v join f on f.session_id = v.session_id and f.id = v.id),
+  e as (insert into webhook_events (${EVENT_COLUMNS.join(', ')}) select ${EVENT_COLUMNS.map((c) => `event_${c}`).join(', ')} from n where n.event_id is not null),
+  u as (update sessions s set risk_score = n.risk_score, risk_evidence = n.risk_evidence, risk_evaluated_at = n.risk_evaluated_at,
+      updated_at = n.risk_evaluated_at, flag_counts = n.flag_counts, status = case when n.pause then 'PAUSED' else s.status end
+    from n where s.id = n.session_id returning s.id)
+  select n.session_id, n.id, exists (select 1 from u where u.id = n.session_id) as updated,
+    (select coalesce(json_agg(json_build_object('id', i.id, 'rule', i.rule, 'severity', i.severity)), '[]'::json)
+      from incidents i where i.session_id = n.session_id and i.status in (${OPEN_STATUSES_SQL})) as open
+  from n`;
+
+function inputOf(w: FlagWrite): unknown[] {
+  const event = w.event ?? EVENT_COLUMNS.map(() => null);
+  const { score, evidence, evaluatedAt, flagCounts, pause } = w.risk;
+  return [...FLAG_COLUMNS.map((c) => w.flag[c]), ...event, score, evidence, evaluatedAt, flagCounts, pause];
+}
+
+interface Pending {
+  write: FlagWrite;
+  resolve: (r: FlagWritten | null) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Writes gathered per transaction, sent at the end of the current turn. */
+class FlagBatch {
+  private pending: Pending[] = [];
+  private sessions = new Set<string>();
+
+  constructor(private readonly trx: Kysely<Database>) {}
+
+  add(write: FlagWrite): Promise<FlagWritten | null> {
+    // A session's second flag was worked out after its first was written (its flags run in order),
+    // but a caller that did not wait gets a statement of its own.
+    if (this.sessions.has(write.flag.session_id)) this.send();
+    return new Promise((resolve, reject) => {
+      if (this.pending.length === 0) process.nextTick(() => this.send());
+      this.pending.push({ write, resolve, reject });
+      this.sessions.add(write.flag.session_id);
+    });
+  }
+
+  private send(): void {
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    this.sessions = new Set();
+    const columns = INPUT.map(() => [] as unknown[]);
+    for (const { write } of batch) inputOf(write).forEach((value, i) => columns[i]!.push(value));
+    hotQuery<{ session_id: string; id: string; updated: boolean; open: OpenIncident[] }>(this.trx, STORE_FLAGS, columns).then(
+      (rows) => {
+        const stored = new Map(rows.map((r) => [`${r.session_id}\u0000${r.id}`, r]));
+        for (const { write, resolve } of batch) {
+          const row = stored.get(`${write.flag.session_id}\u0000${write.flag.id}`);
+          resolve(row ? { updated: row.updated, open: row.open } : null);
+        }
+      },
+      (err: unknown) => {
+        for (const { reject } of batch) reject(err);
+      },
+    );
+  }
+}
+
+const batches = new WeakMap<Kysely<Database>, FlagBatch>();
+
+/**
+ * Writes a new plain flag with its event and score (PostgreSQL; the caller holds the session's
+ * lock), together with the other flags of `trx` written in this turn of the event loop.
+ */
+export function writeFlag(trx: Kysely<Database>, write: FlagWrite): Promise<FlagWritten | null> {
+  let batch = batches.get(trx);
+  if (!batch) batches.set(trx, (batch = new FlagBatch(trx)));
+  return batch.add(write);
+}
