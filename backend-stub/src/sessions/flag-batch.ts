@@ -82,7 +82,11 @@ class FlagBatch {
     // but a caller that did not wait gets a statement of its own.
     if (this.sessions.has(write.flag.session_id)) this.send();
     return new Promise((resolve, reject) => {
-      if (this.pending.length === 0) process.nextTick(() => this.send());
+      if (this.pending.length === 0) {
+        process.nextTick(() => {
+          this.send();
+        });
+      }
       this.pending.push({ write, resolve, reject });
       this.sessions.add(write.flag.session_id);
     });
@@ -93,11 +97,11 @@ class FlagBatch {
     if (batch.length === 0) return;
     this.pending = [];
     this.sessions = new Set();
-    const columns = INPUT.map(() => [] as unknown[]);
-    for (const { write } of batch) inputOf(write).forEach((value, i) => columns[i]!.push(value));
+    const rows = batch.map(({ write }) => inputOf(write));
+    const columns = INPUT.map((_, i) => rows.map((row) => row[i]));
     hotQuery<{ session_id: string; id: string; updated: boolean; open: OpenIncident[] }>(this.trx, STORE_FLAGS, columns).then(
-      (rows) => {
-        const stored = new Map(rows.map((r) => [`${r.session_id}\u0000${r.id}`, r]));
+      (written) => {
+        const stored = new Map(written.map((r) => [`${r.session_id}\u0000${r.id}`, r]));
         for (const { write, resolve } of batch) {
           const row = stored.get(`${write.flag.session_id}\u0000${write.flag.id}`);
           resolve(row ? { updated: row.updated, open: row.open } : null);

@@ -6,6 +6,7 @@ import { ENGINES } from '../testing/engines.js';
 import { startTestRelay, type TestRelay } from '../testing/harness.js';
 import { flagOf, postFlag } from '../testing/client.js';
 import { httpError } from '../errors.js';
+import { FAST_WEBHOOKS, registerEndpoint } from '../testing/webhook-fixtures.js';
 import { groupIngest } from './group-ingest.js';
 import { lockSessionForFlag } from './service.js';
 
@@ -14,7 +15,8 @@ for (const engine of ENGINES) {
     let relay: TestRelay;
     before(async () => {
       // Forced on: by default only SQLite shares ingest transactions (config.ts).
-      relay = await startTestRelay({ engine, config: { ingestGroupCommit: true } });
+      // Deliveries stay pending (no worker), so the test sees every one the flags made.
+      relay = await startTestRelay({ engine, config: { ingestGroupCommit: true }, webhooks: { ...FAST_WEBHOOKS, worker: false } });
     });
     after(() => (relay as TestRelay | undefined)?.close()); // unset when `before` failed
 
@@ -106,6 +108,29 @@ for (const engine of ENGINES) {
         .where('event_type', 'like', 'proctoring_event.%')
         .execute();
       assert.equal(events.length, 41, 'one proctoring event per stored flag');
+    });
+
+    it("a burst's flags get deliveries for the endpoints that want them (read with the sessions' locks)", async () => {
+      const all = await registerEndpoint(relay, 'http://127.0.0.1:9/all');
+      const tabOnly = await registerEndpoint(relay, 'http://127.0.0.1:9/tab', ['proctoring_event.tab_switch']);
+      const sessions = await Promise.all(Array.from({ length: 6 }, () => relay.createSession()));
+      const burst = Array.from({ length: 30 }, (_, i) => {
+        const s = sessions[i % 6]!;
+        return { s, flag: flagOf(s, i % 2 ? 'EXIT_FULLSCREEN' : 'TAB_NOT_FOCUS', { details: { durationMs: 700 + i } }) };
+      });
+      const answers = await Promise.all(burst.map(({ s, flag }) => postFlag(relay, s, flag)));
+      assert.deepEqual(answers.map((a) => a.status), answers.map(() => 201));
+      const deliveries = await relay.db
+        .selectFrom('webhook_deliveries as d')
+        .innerJoin('webhook_events as e', 'e.id', 'd.event_id')
+        .select(['d.endpoint_id', 'e.event_type', 'e.data'])
+        .where('e.session_id', 'in', sessions.map((s) => s.sessionId))
+        .where('e.event_type', 'like', 'proctoring_event.%')
+        .execute();
+      const flagIdsTo = (endpoint: string) => deliveries.filter((d) => d.endpoint_id === endpoint).map((d) => (JSON.parse(d.data) as { flag_id: string }).flag_id).sort();
+      const ids = (type: string) => burst.filter(({ flag }) => flag.type === type).map(({ flag }) => flag.id as string);
+      assert.deepEqual(flagIdsTo(all.id), ids('TAB_NOT_FOCUS').concat(ids('EXIT_FULLSCREEN')).sort(), 'every flag to the endpoint without a filter');
+      assert.deepEqual(flagIdsTo(tabOnly.id), ids('TAB_NOT_FOCUS').sort(), 'only tab switches to the filtered one');
     });
   });
 }

@@ -9,6 +9,7 @@ import { emitDomainEvents } from './pipeline.js';
 import { riskSettingsOf, type ExamRiskSettings } from '../risk/service.js';
 import { canTransition, isEnded } from './status.js';
 import { nowIso } from '../clock.js';
+import { endpointsJsonSql, rememberEndpoints } from '../webhooks/outbox.js';
 
 export interface Ctx {
   db: Kysely<Database>;
@@ -106,11 +107,12 @@ function flagCountsOf(session: Pick<SessionRow, 'flag_counts'>): FlagCounts {
 }
 
 /** Every session of a shared ingest transaction in one statement, in id order (the order all flag transactions lock in). */
-const LOCK_SESSIONS_FOR_FLAGS = `select s.*,
-  e.id as eye_exam_id, e.escalation_threshold as eye_escalation_threshold, e.critical_threshold as eye_critical_threshold, e.auto_pause as eye_auto_pause
+const lockSessionsForFlags = (engine: DbEngine) => `select s.*,
+  e.id as eye_exam_id, e.escalation_threshold as eye_escalation_threshold, e.critical_threshold as eye_critical_threshold, e.auto_pause as eye_auto_pause,
+  ${endpointsJsonSql(engine, 's.tenant_id')} as eye_endpoints
   from sessions s left join exams e on e.tenant_id = s.tenant_id and e.id = s.exam_id`;
-const LOCK_SESSIONS_FOR_FLAGS_SQLITE = `${LOCK_SESSIONS_FOR_FLAGS} where s.id in (select value from json_each(?))`;
-const LOCK_SESSIONS_FOR_FLAGS_PG = `${LOCK_SESSIONS_FOR_FLAGS} where s.id = any(?::text[]) order by s.id for update of s`;
+const LOCK_SESSIONS_FOR_FLAGS_SQLITE = `${lockSessionsForFlags('sqlite')} where s.id in (select value from json_each(?))`;
+const LOCK_SESSIONS_FOR_FLAGS_PG = `${lockSessionsForFlags('postgres')} where s.id = any(?::text[]) order by s.id for update of s`;
 
 /** Session rows a shared transaction locked ahead of its flags; each is taken once (its flag changes the row). */
 const lockedAhead = new WeakMap<Kysely<Database>, Map<string, LockForFlagRow>>();
@@ -126,9 +128,15 @@ export async function lockSessionsAhead(trx: Kysely<Database>, engine: DbEngine,
   if (ids.length < 2) return;
   const rows =
     engine === 'postgres'
-      ? await hotQuery<LockForFlagRow>(trx, LOCK_SESSIONS_FOR_FLAGS_PG, [ids])
-      : await hotQuery<LockForFlagRow>(trx, LOCK_SESSIONS_FOR_FLAGS_SQLITE, [JSON.stringify(ids)]);
-  lockedAhead.set(trx, new Map(rows.map((r) => [r.id, r])));
+      ? await hotQuery<LockForFlagRow & { eye_endpoints: unknown }>(trx, LOCK_SESSIONS_FOR_FLAGS_PG, [ids])
+      : await hotQuery<LockForFlagRow & { eye_endpoints: unknown }>(trx, LOCK_SESSIONS_FOR_FLAGS_SQLITE, [JSON.stringify(ids)]);
+  const ahead = new Map<string, LockForFlagRow>();
+  for (const { eye_endpoints, ...row } of rows) {
+    // The tenants' webhook endpoints come with the rows: the flags' events need them (webhooks/outbox.ts).
+    rememberEndpoints(trx, row.tenant_id, eye_endpoints);
+    ahead.set(row.id, row);
+  }
+  lockedAhead.set(trx, ahead);
 }
 
 function takeLockedAhead(trx: Kysely<Database>, sessionId: string, tenantId: string): LockForFlagRow | undefined {

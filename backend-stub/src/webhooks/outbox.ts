@@ -8,6 +8,7 @@ import { randomFillSync } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { PostgresAdapter, sql, type Kysely, type Selectable } from 'kysely';
 import { hotQuery } from '../db/hot-sql.js';
+import type { DbEngine } from '../db/connect.js';
 import type { Database } from '../db/schema.js';
 import type { CatalogEvent } from './catalog.js';
 import { endpointWants } from './catalog.js';
@@ -99,7 +100,18 @@ export function pendingDelivery(d: { id: string; tenantId: string; eventId: stri
   };
 }
 
-type EndpointChoice = Pick<Selectable<Database['webhook_endpoints']>, 'id' | 'event_types' | 'enabled'>;
+export type EndpointChoice = Pick<Selectable<Database['webhook_endpoints']>, 'id' | 'event_types' | 'enabled'>;
+
+/**
+ * A scalar subquery giving the endpoints of the tenant in `tenantColumn` as one JSON array (text on
+ * SQLite), for a statement that reads them along with other rows; hand the result to
+ * `rememberEndpoints` so the transaction's enqueues do not read them again.
+ */
+export function endpointsJsonSql(engine: DbEngine, tenantColumn: string): string {
+  return engine === 'postgres'
+    ? `(select coalesce(json_agg(json_build_object('id', w.id, 'event_types', w.event_types, 'enabled', w.enabled)), '[]'::json) from webhook_endpoints w where w.tenant_id = ${tenantColumn})`
+    : `(select json_group_array(json_object('id', w.id, 'event_types', w.event_types, 'enabled', w.enabled)) from webhook_endpoints w where w.tenant_id = ${tenantColumn})`;
+}
 
 /**
  * The tenant's endpoints, read once per transaction: every event a transaction enqueues commits
@@ -125,6 +137,14 @@ function endpointsOf(trx: Kysely<Database>, tenantId: string, onlyEndpointId?: s
     endpoints.catch(() => byTenant.delete(tenantId));
   }
   return endpoints;
+}
+
+/** Endpoints of `tenantId` read by a statement of `trx` (endpointsJsonSql: an array, or its JSON text on SQLite). */
+export function rememberEndpoints(trx: Kysely<Database>, tenantId: string, endpoints: unknown): void {
+  if (!trx.isTransaction) return;
+  let byTenant = endpointsByTransaction.get(trx);
+  if (!byTenant) endpointsByTransaction.set(trx, (byTenant = new Map<string, Promise<EndpointChoice[]>>()));
+  if (!byTenant.has(tenantId)) byTenant.set(tenantId, Promise.resolve((typeof endpoints === 'string' ? JSON.parse(endpoints) : endpoints) as EndpointChoice[]));
 }
 
 export interface EnqueueInput {
