@@ -78,10 +78,9 @@ export interface RelayConfig {
    * Group commit for plain flags (EYE_INGEST_GROUP_COMMIT = auto | 1 | 0): concurrent flags share
    * one transaction, each answered after its commit (sessions/group-ingest.ts). `auto` (default):
    * on with both engines. SQLite saves a commit per flag; on PostgreSQL (4 shared transactions at
-   * a time, sessions locked in id order) the bench measured 1.14-1.38x the flags per second of one
-   * transaction per flag in the same runs of 2026-12-02, and 1.8x with 200 connections on only 20
-   * sessions, where shared transactions wait for each other's session locks (see
-   * docs/BENCHMARKS.md). `0` stores each flag in its own transaction.
+   * a time, sessions locked in id order, the flags of a transaction written by one statement)
+   * round trips too: the bench of 2026-12-03 measured 2.5-3.3x the flags per second of one
+   * transaction per flag (docs/BENCHMARKS.md). `0` stores each flag in its own transaction.
    */
   ingestGroupCommit: boolean;
   /**
