@@ -7,7 +7,7 @@ import { applyRuleHits, type RuleContext } from '../incidents/service.js';
 import { carryEvidence, flagEvidence, scoreOfEvidence } from '../risk/score.js';
 import type { ExamRiskSettings } from '../risk/service.js';
 import { flagEvent, sessionEndedEvent, sessionStartedEvent } from '../webhooks/catalog.js';
-import { enqueueDeliveries, enqueueEvent, INSERT_EVENT, planEvent, type EnqueueInput, type PlannedEvent } from '../webhooks/outbox.js';
+import { enqueueDeliveries, enqueueEvent, planEvent, type EnqueueInput, type PlannedEvent } from '../webhooks/outbox.js';
 import { writeFlag, type FlagWrite } from './flag-batch.js';
 import type { FlagCounts } from './service.js';
 import { canTransition } from './status.js';
@@ -114,10 +114,7 @@ function flagEffects(session: SessionRow, flag: FlagRow, counted: FlagCount): Fl
 async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow, counted: FlagCount): Promise<SessionRow> {
   if (!isFlagEvent(flag.type)) return session;
   const effects = flagEffects(session, flag, counted);
-  if (effects.event) {
-    await hotExec(trx, INSERT_EVENT, effects.event.planned.values);
-    await enqueueDeliveries(trx, effects.event.input, effects.event.planned);
-  }
+  if (effects.event) await enqueueEvent(trx, effects.event.input, effects.event.planned);
   const { score, evidence, evaluatedAt, flagCounts, pause } = effects.risk;
   const changed = await hotExec(trx, pause ? SET_RISK_AND_PAUSE : SET_RISK, [score, evidence, evaluatedAt, evaluatedAt, flagCounts, session.id]);
   if (changed !== 1) throw new Error(`session ${session.id} vanished under its lock`);

@@ -118,14 +118,14 @@ const LOCK_SESSIONS_FOR_FLAGS_PG = `${lockSessionsForFlags('postgres')} where s.
 const lockedAhead = new WeakMap<Kysely<Database>, Map<string, LockForFlagRow>>();
 
 /**
- * Locks and reads the sessions of a shared ingest transaction's flags at once (one round trip
- * instead of one per flag); `lockSessionForFlag` then takes each row instead of reading it. A
- * session with several flags in the transaction is read again from its second flag on, since the
- * first changed it. `sessionIds` come sorted (sessions/group-ingest.ts).
+ * Locks and reads the sessions of a shared ingest transaction's flags at once, with their tenants'
+ * webhook endpoints (one round trip instead of two per flag); `lockSessionForFlag` then takes each
+ * row instead of reading it. A session with several flags in the transaction is read again from
+ * its second flag on, since the first changed it. `sessionIds` come sorted (sessions/group-ingest.ts).
  */
 export async function lockSessionsAhead(trx: Kysely<Database>, engine: DbEngine, sessionIds: readonly string[]): Promise<void> {
   const ids = [...new Set(sessionIds)];
-  if (ids.length < 2) return;
+  if (ids.length === 0) return;
   const rows =
     engine === 'postgres'
       ? await hotQuery<LockForFlagRow & { eye_endpoints: unknown }>(trx, LOCK_SESSIONS_FOR_FLAGS_PG, [ids])

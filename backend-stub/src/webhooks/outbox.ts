@@ -157,7 +157,7 @@ export interface EnqueueInput {
 
 /** The columns of an event row; a planned event's values come in this order. */
 export const EVENT_COLUMNS = ['id', 'tenant_id', 'session_id', 'event_type', 'occurred_at', 'data', 'media_id', 'created_at'] as const;
-export const INSERT_EVENT = `insert into webhook_events (${EVENT_COLUMNS.join(', ')}) values (${EVENT_COLUMNS.map(() => '?').join(', ')})`;
+const INSERT_EVENT = `insert into webhook_events (${EVENT_COLUMNS.join(', ')}) values (${EVENT_COLUMNS.map(() => '?').join(', ')})`;
 
 /** A new event row (kept for replay), values in `EVENT_COLUMNS` order: what enqueueEvent stores before its deliveries. */
 export interface PlannedEvent {
@@ -174,11 +174,11 @@ export function planEvent(input: EnqueueInput): PlannedEvent {
 }
 
 /**
- * Stores the event (kept for replay) and one delivery per endpoint that wants it: pending for
- * enabled endpoints, held for disabled ones (docs/WEBHOOKS.md: deliveries wait while disabled).
+ * Stores the event (kept for replay; `event` if the caller planned it already) and one delivery
+ * per endpoint that wants it: pending for enabled endpoints, held for disabled ones
+ * (docs/WEBHOOKS.md: deliveries wait while disabled).
  */
-export async function enqueueEvent(trx: Kysely<Database>, input: EnqueueInput): Promise<{ eventId: string; deliveryIds: string[] }> {
-  const event = planEvent(input);
+export async function enqueueEvent(trx: Kysely<Database>, input: EnqueueInput, event: PlannedEvent = planEvent(input)): Promise<{ eventId: string; deliveryIds: string[] }> {
   await hotQuery(trx, INSERT_EVENT, event.values);
   return { eventId: event.id, deliveryIds: await enqueueDeliveries(trx, input, event) };
 }
