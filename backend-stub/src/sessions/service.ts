@@ -78,10 +78,10 @@ export async function lockSession(trx: Kysely<Database>, engine: DbEngine, sessi
  * in one statement instead of two (a round trip less per flag on PostgreSQL). The session's flag
  * counts come with the row (`flag_counts`): under the lock they are exact.
  */
-const LOCK_SESSION_FOR_FLAG = `select s.*,
-  e.id as eye_exam_id, e.escalation_threshold as eye_escalation_threshold, e.critical_threshold as eye_critical_threshold, e.auto_pause as eye_auto_pause
-  from sessions s left join exams e on e.tenant_id = s.tenant_id and e.id = s.exam_id
-  where s.id = ? and s.tenant_id = ?`;
+const SESSION_WITH_EXAM = `s.*,
+  e.id as eye_exam_id, e.escalation_threshold as eye_escalation_threshold, e.critical_threshold as eye_critical_threshold, e.auto_pause as eye_auto_pause`;
+const FROM_SESSION_AND_EXAM = 'from sessions s left join exams e on e.tenant_id = s.tenant_id and e.id = s.exam_id';
+const LOCK_SESSION_FOR_FLAG = `select ${SESSION_WITH_EXAM} ${FROM_SESSION_AND_EXAM} where s.id = ? and s.tenant_id = ?`;
 const LOCK_SESSION_FOR_FLAG_PG = `${LOCK_SESSION_FOR_FLAG} for update of s`;
 
 type LockForFlagRow = SessionRow & {
@@ -107,10 +107,7 @@ function flagCountsOf(session: Pick<SessionRow, 'flag_counts'>): FlagCounts {
 }
 
 /** Every session of a shared ingest transaction in one statement, in id order (the order all flag transactions lock in). */
-const lockSessionsForFlags = (engine: DbEngine) => `select s.*,
-  e.id as eye_exam_id, e.escalation_threshold as eye_escalation_threshold, e.critical_threshold as eye_critical_threshold, e.auto_pause as eye_auto_pause,
-  ${endpointsJsonSql(engine, 's.tenant_id')} as eye_endpoints
-  from sessions s left join exams e on e.tenant_id = s.tenant_id and e.id = s.exam_id`;
+const lockSessionsForFlags = (engine: DbEngine) => `select ${SESSION_WITH_EXAM}, ${endpointsJsonSql(engine, 's.tenant_id')} as eye_endpoints ${FROM_SESSION_AND_EXAM}`;
 const LOCK_SESSIONS_FOR_FLAGS_SQLITE = `${lockSessionsForFlags('sqlite')} where s.id in (select value from json_each(?))`;
 const LOCK_SESSIONS_FOR_FLAGS_PG = `${lockSessionsForFlags('postgres')} where s.id = any(?::text[]) order by s.id for update of s`;
 
@@ -126,10 +123,11 @@ const lockedAhead = new WeakMap<Kysely<Database>, Map<string, LockForFlagRow>>()
 export async function lockSessionsAhead(trx: Kysely<Database>, engine: DbEngine, sessionIds: readonly string[]): Promise<void> {
   const ids = [...new Set(sessionIds)];
   if (ids.length === 0) return;
-  const rows =
-    engine === 'postgres'
-      ? await hotQuery<LockForFlagRow & { eye_endpoints: unknown }>(trx, LOCK_SESSIONS_FOR_FLAGS_PG, [ids])
-      : await hotQuery<LockForFlagRow & { eye_endpoints: unknown }>(trx, LOCK_SESSIONS_FOR_FLAGS_SQLITE, [JSON.stringify(ids)]);
+  const rows = await hotQuery<LockForFlagRow & { eye_endpoints: unknown }>(
+    trx,
+    engine === 'postgres' ? LOCK_SESSIONS_FOR_FLAGS_PG : LOCK_SESSIONS_FOR_FLAGS_SQLITE,
+    [engine === 'postgres' ? ids : JSON.stringify(ids)],
+  );
   const ahead = new Map<string, LockForFlagRow>();
   for (const { eye_endpoints, ...row } of rows) {
     // The tenants' webhook endpoints come with the rows: the flags' events need them (webhooks/outbox.ts).

@@ -120,6 +120,12 @@ export function endpointsJsonSql(engine: DbEngine, tenantColumn: string): string
  */
 const endpointsByTransaction = new WeakMap<Kysely<Database>, Map<string, Promise<EndpointChoice[]>>>();
 
+function endpointsOfTransaction(trx: Kysely<Database>): Map<string, Promise<EndpointChoice[]>> {
+  let byTenant = endpointsByTransaction.get(trx);
+  if (!byTenant) endpointsByTransaction.set(trx, (byTenant = new Map<string, Promise<EndpointChoice[]>>()));
+  return byTenant;
+}
+
 function endpointsOf(trx: Kysely<Database>, tenantId: string, onlyEndpointId?: string): Promise<EndpointChoice[]> {
   const read = () => {
     let q = trx.selectFrom('webhook_endpoints').select(['id', 'event_types', 'enabled']).where('tenant_id', '=', tenantId);
@@ -127,8 +133,7 @@ function endpointsOf(trx: Kysely<Database>, tenantId: string, onlyEndpointId?: s
     return q.execute();
   };
   if (onlyEndpointId || !trx.isTransaction) return read();
-  let byTenant = endpointsByTransaction.get(trx);
-  if (!byTenant) endpointsByTransaction.set(trx, (byTenant = new Map<string, Promise<EndpointChoice[]>>()));
+  const byTenant = endpointsOfTransaction(trx);
   let endpoints = byTenant.get(tenantId);
   if (!endpoints) {
     endpoints = read();
@@ -142,8 +147,7 @@ function endpointsOf(trx: Kysely<Database>, tenantId: string, onlyEndpointId?: s
 /** Endpoints of `tenantId` read by a statement of `trx` (endpointsJsonSql: an array, or its JSON text on SQLite). */
 export function rememberEndpoints(trx: Kysely<Database>, tenantId: string, endpoints: unknown): void {
   if (!trx.isTransaction) return;
-  let byTenant = endpointsByTransaction.get(trx);
-  if (!byTenant) endpointsByTransaction.set(trx, (byTenant = new Map<string, Promise<EndpointChoice[]>>()));
+  const byTenant = endpointsOfTransaction(trx);
   if (!byTenant.has(tenantId)) byTenant.set(tenantId, Promise.resolve((typeof endpoints === 'string' ? JSON.parse(endpoints) : endpoints) as EndpointChoice[]));
 }
 

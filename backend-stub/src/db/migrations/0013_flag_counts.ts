@@ -11,16 +11,11 @@ import { PostgresAdapter, sql, type Kysely, type Migration } from 'kysely';
 export const flagCountsMigration: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
     await db.schema.alterTable('sessions').addColumn('flag_counts', 'text').execute();
-    const hasFlags = sql`exists (select 1 from flags f where f.session_id = sessions.id)`;
-    if (db.getExecutor().adapter instanceof PostgresAdapter) {
-      await sql`update sessions set flag_counts = (
-          select json_object_agg(t.type, t.n)::text from (select f.type, count(*) as n from flags f where f.session_id = sessions.id group by f.type) t
-        ) where ${hasFlags}`.execute(db);
-    } else {
-      await sql`update sessions set flag_counts = (
-          select json_group_object(t.type, t.n) from (select f.type, count(*) as n from flags f where f.session_id = sessions.id group by f.type) t
-        ) where ${hasFlags}`.execute(db);
-    }
+    // The same JSON object on each engine: {type: count} over the session's flags.
+    const countsObject = db.getExecutor().adapter instanceof PostgresAdapter ? sql`json_object_agg(t.type, t.n)::text` : sql`json_group_object(t.type, t.n)`;
+    await sql`update sessions set flag_counts = (
+        select ${countsObject} from (select f.type, count(*) as n from flags f where f.session_id = sessions.id group by f.type) t
+      ) where exists (select 1 from flags f where f.session_id = sessions.id)`.execute(db);
   },
 
   async down(db: Kysely<unknown>): Promise<void> {
