@@ -50,6 +50,8 @@ interface MediaResult {
 interface Backlog {
   deliveries: number;
   deliveriesPerSecond: number;
+  /** CPU per delivery while the backlog drained (runs from 2026-12-03 evening on). */
+  cpu?: { relayMsPerDelivery: number; receiverMsPerDelivery: number; loopMsPerRequest: number };
 }
 interface PlainLoop {
   concurrency: number;
@@ -235,9 +237,9 @@ export function rows(r: BenchResults): Row[] {
   each('webhooks', r.webhooks, (e, v) => {
     for (const x of Object.values(byEndpoints(v))) {
       const n = x.endpoints;
-      out.push({ figure: `webhook deliveries, ${n} endpoint${n > 1 ? 's' : ''} (backlog ${x.backlog.deliveries})`, engine: e, value: `${f(x.backlog.deliveriesPerSecond)} deliveries/s`, target: n <= 10 ? '>= 2,000/s' : '', verdict: n <= 10 ? verdict(x.backlog.deliveriesPerSecond >= 2000) : '' });
+      out.push({ figure: `webhook deliveries, ${n} endpoint${n > 1 ? 's' : ''} (backlog ${x.backlog.deliveries})`, engine: e, value: `${f(x.backlog.deliveriesPerSecond)} deliveries/s${x.backlog.cpu ? `, relay CPU ${f(x.backlog.cpu.relayMsPerDelivery, 3)} ms each (receivers ${f(x.backlog.cpu.receiverMsPerDelivery, 3)} ms)` : ''}`, target: n <= 10 ? '>= 2,000/s' : '', verdict: n <= 10 ? verdict(x.backlog.deliveriesPerSecond >= 2000) : '' });
       if (x.plainLoop) {
-        out.push({ figure: `plain signing POST loop, same bodies and URLs, ${n} endpoint${n > 1 ? 's' : ''} (c=${x.plainLoop.concurrency})`, engine: e, value: `${f(x.plainLoop.perSecond)}/s; relay deliveries = ${f(x.plainLoop.relayRatio, 2)} of it`, target: n <= 10 ? '>= 0.9' : '', verdict: n <= 10 ? verdict(x.plainLoop.relayRatio >= 0.9) : '' });
+        out.push({ figure: `plain signing POST loop, same bodies and URLs, ${n} endpoint${n > 1 ? 's' : ''} (c=${x.plainLoop.concurrency})`, engine: e, value: `${f(x.plainLoop.perSecond)}/s${x.backlog.cpu ? `, CPU ${f(x.backlog.cpu.loopMsPerRequest, 3)} ms each (sends and receives)` : ''}; relay deliveries = ${f(x.plainLoop.relayRatio, 2)} of it`, target: n <= 10 ? '>= 0.9' : '', verdict: n <= 10 ? verdict(x.plainLoop.relayRatio >= 0.9) : '' });
       }
     }
     const latencyRows = (group: LatencyGroup | undefined, where: string) => {
