@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net, { type AddressInfo, type Socket } from 'node:net';
 import { AgentPool, postWebhook } from './http-post.js';
-import type { ResolvedTarget } from './ssrf.js';
+import { requestTargetOf, type ResolvedTarget } from './ssrf.js';
 
 let server: http.Server;
 let port: number;
@@ -36,7 +36,8 @@ after(() => {
 });
 
 /** Target whose host name does not resolve: only the pinned address can reach the server. */
-const target = (path: string, p = port): ResolvedTarget => ({ url: new URL(`http://receiver.invalid:${p}${path}`), addresses: [{ address: '127.0.0.1', family: 4 }] });
+const target = (path: string, p = port): ResolvedTarget => targetAt(new URL(`http://receiver.invalid:${p}${path}`), [{ address: '127.0.0.1', family: 4 }]);
+const targetAt = (url: URL, addresses: ResolvedTarget['addresses']): ResolvedTarget => ({ url, request: requestTargetOf(url), addresses });
 
 test('connects to the pinned address (no DNS for the URL host), sends the body and headers', async () => {
   const r = await postWebhook(target('/ok'), { 'webhook-id': 'evt_1' }, '{"a":1}', 2000);
@@ -189,7 +190,7 @@ test('every checked address is pinned: an address that refuses the connection fa
   await new Promise<void>((r) => live.listen(0, '127.0.0.1', r));
   const p = (live.address() as AddressInfo).port;
   // 127.0.0.3 has no listener at that port: refused at once.
-  const twoAddresses: ResolvedTarget = { url: new URL(`http://receiver.invalid:${p}/x`), addresses: [{ address: '127.0.0.3', family: 4 }, { address: '127.0.0.1', family: 4 }] };
+  const twoAddresses = targetAt(new URL(`http://receiver.invalid:${p}/x`), [{ address: '127.0.0.3', family: 4 }, { address: '127.0.0.1', family: 4 }]);
   const pool = new AgentPool(8, 4);
   try {
     for (const via of [pool, null]) {

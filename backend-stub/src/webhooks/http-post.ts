@@ -37,14 +37,15 @@ export class AgentPool {
   ) {}
 
   for(target: ResolvedTarget, extraCa: string | null): http.Agent {
-    const key = `${target.url.protocol}//${target.url.host}|${target.addresses.map((a) => a.address).join(',')}|${extraCa ? 'ca' : ''}`;
+    const { protocol, hostname, port } = target.request;
+    const key = `${protocol}//${hostname}:${port}|${target.addresses.map((a) => a.address).join(',')}|${extraCa ? 'ca' : ''}`;
     let agent = this.#agents.get(key);
     if (agent) {
       this.#agents.delete(key); // re-insert: most recently used last
     } else {
       const n = this.socketsPerAgent;
       const opts = { keepAlive: true, keepAliveMsecs: 1000, maxSockets: n, maxFreeSockets: n, timeout: 30_000 };
-      agent = target.url.protocol === 'https:' ? new https.Agent(opts) : new http.Agent(opts);
+      agent = protocol === 'https:' ? new https.Agent(opts) : new http.Agent(opts);
       const oldestEntry = this.#agents.entries().next();
       if (this.#agents.size >= this.maxAgents && !oldestEntry.done) {
         const [oldestKey, oldest] = oldestEntry.value;
@@ -90,7 +91,7 @@ export function postWebhook(
   pool: AgentPool | null = null,
 ): Promise<PostResult> {
   const started = performance.now();
-  const isHttps = target.url.protocol === 'https:';
+  const isHttps = target.request.protocol === 'https:';
   const mod = isHttps ? https : http;
   const payload = Buffer.from(body, 'utf8');
   return new Promise<PostResult>((resolve) => {
@@ -106,8 +107,8 @@ export function postWebhook(
     let onHeaders: (() => void) | null = null;
     const send = (agent: http.Agent | false) => {
       const sent = mod.request(
-        target.url,
         {
+          ...target.request,
           method: 'POST',
           // Connect to the checked addresses; TLS SNI and certificate verification still use the URL's host name.
           lookup: pinnedLookup(target.addresses),

@@ -72,6 +72,21 @@ test('resolution: every answer must be allowed; http refused unless allowed; lit
   assert.deepEqual(v6.addresses, [{ address: '2606:4700:4700::1111', family: 6 }]);
 });
 
+test('a target names its request as its URL would: bare IPv6 host, explicit port only, path with query', async () => {
+  const dns: Resolver = () => Promise.resolve([{ address: '93.184.216.34', family: 4 }]);
+  const v6 = await resolveWebhookTarget('https://[2606:4700:4700::1111]:8443/a/b?x=1&y=2', STRICT_POLICY, dns);
+  assert.deepEqual(v6.request, { protocol: 'https:', hostname: '2606:4700:4700::1111', port: '8443', path: '/a/b?x=1&y=2' });
+  const named = await resolveWebhookTarget('https://ok.example:443/hook', STRICT_POLICY, dns);
+  assert.deepEqual(named.request, { protocol: 'https:', hostname: 'ok.example', port: '', path: '/hook' });
+  // Parsed URLs are kept per policy: accepted under a lenient one, the same text is still refused under the strict one.
+  const lenient = { allowHttp: true, allowLoopback: true, allowPrivate: true };
+  const plain = await resolveWebhookTarget('http://127.0.0.1:9/hook', lenient, dns);
+  assert.deepEqual(plain.request, { protocol: 'http:', hostname: '127.0.0.1', port: '9', path: '/hook' });
+  await assert.rejects(resolveWebhookTarget('http://127.0.0.1:9/hook', STRICT_POLICY, dns), (e: unknown) => e instanceof UnsafeTargetError && e.code === 'insecure_scheme');
+  await assert.rejects(resolveWebhookTarget('https://127.0.0.1:9/hook', STRICT_POLICY, dns), (e: unknown) => e instanceof UnsafeTargetError && e.code === 'private_address');
+  assert.equal(classifyAddress('127.0.0.1'), 'loopback', 'an address classified before (and kept) answers the same');
+});
+
 for (const engine of ENGINES) {
   describe(`SSRF guard over HTTP (${engine})`, () => {
     let strict: TestRelay;

@@ -76,8 +76,25 @@ function embeddedIPv4(address: string): string | null {
   return null;
 }
 
+/**
+ * Answers of classifyAddress, by literal: it runs on every webhook attempt, and each BlockList check
+ * allocates. A pure function of the literal, so an answer never goes stale; cleared when full.
+ */
+const classified = new Map<string, AddressClass>();
+const CLASSIFIED_MAX = 4096;
+
 /** Classify one IP address literal. Anything unparseable counts as private (refused by default). */
 export function classifyAddress(address: string): AddressClass {
+  let cls = classified.get(address);
+  if (cls === undefined) {
+    cls = classifyLiteral(address);
+    if (classified.size >= CLASSIFIED_MAX) classified.clear();
+    classified.set(address, cls);
+  }
+  return cls;
+}
+
+function classifyLiteral(address: string): AddressClass {
   const family = isIP(address);
   if (family === 0) return 'private';
   if (family === 6) {
@@ -132,10 +149,54 @@ export interface CheckedAddress {
   family: 4 | 6;
 }
 
+/** The http.request options that name a target, as Node derives them from its URL. */
+export interface RequestTarget {
+  protocol: 'http:' | 'https:';
+  /** Without IPv6 brackets. */
+  hostname: string;
+  /** Empty for the scheme's default port. */
+  port: string;
+  /** Path and query. */
+  path: string;
+}
+
 export interface ResolvedTarget {
   url: URL;
+  request: RequestTarget;
   /** Every address the host resolved to, each allowed by the policy, in the resolver's order (at least one). */
   addresses: CheckedAddress[];
+}
+
+/** What http.request would take from `url` (urlToHttpOptions), taken once per URL instead of per attempt. */
+export function requestTargetOf(url: URL): RequestTarget {
+  const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  return { protocol: url.protocol === 'https:' ? 'https:' : 'http:', hostname, port: url.port, path: url.pathname + url.search };
+}
+
+interface ParsedTarget {
+  url: URL;
+  request: RequestTarget;
+}
+
+/**
+ * Parsed webhook URLs by policy: the worker resolves its endpoints' URLs again on every attempt
+ * (the addresses may change), but parsing the same text under the same policy gives the same answer.
+ * Only accepted URLs are kept; the URL objects are never changed.
+ */
+const parsedByPolicy = new WeakMap<TargetPolicy, Map<string, ParsedTarget>>();
+const PARSED_MAX = 1000;
+
+function parsedTarget(raw: string, policy: TargetPolicy): ParsedTarget {
+  let parsed = parsedByPolicy.get(policy);
+  if (!parsed) parsedByPolicy.set(policy, (parsed = new Map<string, ParsedTarget>()));
+  let t = parsed.get(raw);
+  if (!t) {
+    const url = parseWebhookUrl(raw, policy);
+    t = { url, request: requestTargetOf(url) };
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(raw, t);
+  }
+  return t;
 }
 
 export type Resolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
@@ -152,8 +213,8 @@ export async function resolveWebhookTarget(
   policy: TargetPolicy,
   resolver: Resolver = systemResolver,
 ): Promise<ResolvedTarget> {
-  const url = parseWebhookUrl(raw, policy);
-  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  const { url, request } = parsedTarget(raw, policy);
+  const host = request.hostname;
   let answers: { address: string; family: number }[];
   if (isIP(host)) {
     answers = [{ address: host, family: isIP(host) }];
@@ -174,7 +235,7 @@ export async function resolveWebhookTarget(
     }
   }
   if (answers.length === 0) throw new UnsafeTargetError(`cannot resolve ${host}`, 'unresolvable');
-  return { url, addresses: answers.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 })) };
+  return { url, request, addresses: answers.map((a) => ({ address: a.address, family: a.family === 6 ? 6 : 4 })) };
 }
 
 /**
