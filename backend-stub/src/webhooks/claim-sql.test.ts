@@ -16,8 +16,8 @@ import { isPostgres } from './outbox.js';
 const BACKLOG = 3000;
 
 /** The plan's lines (PostgreSQL EXPLAIN, SQLite EXPLAIN QUERY PLAN). */
-async function planOf(db: Kysely<Database>, q: { compile(): CompiledQuery }): Promise<string> {
-  const c = q.compile();
+async function planOf(db: Kysely<Database>, q: { compile(): CompiledQuery } | CompiledQuery): Promise<string> {
+  const c = 'compile' in q ? q.compile() : q;
   const explain = isPostgres(db) ? 'explain' : 'explain query plan';
   const { rows } = await db.executeQuery<Record<string, string>>(CompiledQuery.raw(`${explain} ${c.sql}`, [...c.parameters]));
   return rows.map((r) => r['QUERY PLAN'] ?? r.detail).join('\n');
@@ -61,7 +61,7 @@ for (const engine of ENGINES) {
         const candidates = await candidatesQuery(trx, filter).execute();
         // Same due time for all: creation (id) order.
         assert.deepEqual(candidates.map((c) => c.id), [first.id, ...rows.map((r) => r.id)].sort().slice(0, filter.window));
-        return claimUpdate(trx, picked, { me: 'worker', leaseUntil: nowIso, nowIso }).execute();
+        return (await trx.executeQuery<{ id: string; attempts: number }>(claimUpdate(trx, picked, { me: 'worker', leaseUntil: nowIso, nowIso }))).rows;
       });
       assert.deepEqual(claimed.map((c) => c.id).sort(), [...picked].sort());
       assert.ok(claimed.every((c) => c.attempts === first.attempts + 1));

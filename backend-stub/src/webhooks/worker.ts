@@ -25,12 +25,12 @@ import { loadPg, sqliteFileOf } from '../db/connect.js';
 import { GroupCommit } from '../db/group-commit.js';
 import type { Database } from '../db/schema.js';
 import { signMediaUrl } from '../media/signed-url.js';
-import { claimUpdate, planInClaimOrder, selectCandidates, statusByRow } from './claim-sql.js';
+import { claimUpdate, insertAttempts, planInClaimOrder, selectCandidates, statusByRow, type ClaimedRow } from './claim-sql.js';
 import { DNS_CACHE_DEFAULTS, DnsCache } from './dns-cache.js';
 import { buildEnvelope } from './envelope.js';
 import { releaseHeldDeliveries } from './hold.js';
 import { AgentPool, postWebhook, type PostResult } from './http-post.js';
-import { NOTIFY_CHANNEL_PREFIX, isPostgres, newId, outboxSignal } from './outbox.js';
+import { NOTIFY_CHANNEL_PREFIX, isPostgres, outboxSignal } from './outbox.js';
 import { recordOutcomes, type Outcome } from './outcomes.js';
 import { nextStepAfterFailure, isSuccess } from './schedule.js';
 import type { SecretBox } from './secret-box.js';
@@ -473,30 +473,12 @@ export class DeliveryWorker {
         picked.push(c.id);
       }
       if (picked.length === 0) return [];
-      const rows = await claimUpdate(trx, picked, { me, leaseUntil, nowIso }).execute();
+      const { rows } = await trx.executeQuery<ClaimedRow>(claimUpdate(trx, picked, { me, leaseUntil, nowIso }));
       // RETURNING gives rows in the order the UPDATE found them (on PostgreSQL, where their
       // versions are stored), not in claim order; an endpoint's deliveries go out in claim order.
       const rank = new Map(picked.map((id, i) => [id, i]));
-      const claimed: Claimed[] = rows.sort((a, b) => (rank.get(a.id) ?? 0) - (rank.get(b.id) ?? 0));
-      if (claimed.length > 0) {
-        await trx
-          .insertInto('webhook_attempts')
-          .values(
-            claimed.map((c) => ({
-              id: newId('att'),
-              delivery_id: c.id,
-              attempt: c.attempts,
-              worker_id: me,
-              started_at: nowIso,
-              finished_at: null,
-              status_code: null,
-              latency_ms: null,
-              error: null,
-              response_excerpt: null,
-            })),
-          )
-          .execute();
-      }
+      const claimed: Claimed[] = [...rows].sort((a, b) => (rank.get(a.id) ?? 0) - (rank.get(b.id) ?? 0));
+      if (claimed.length > 0) await insertAttempts(trx, claimed, { me, nowIso });
       return claimed;
     });
   }
