@@ -20,9 +20,20 @@ function postgresText(text: string): string {
   return out;
 }
 
+export type SqlEngine = 'sqlite' | 'postgres';
+
+export function sqlEngineOf(db: Kysely<Database>): SqlEngine {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+/** A statement's text for each engine, built once. */
+export function perEngine(build: (engine: SqlEngine) => string): Record<SqlEngine, string> {
+  return { sqlite: build('sqlite'), postgres: build('postgres') };
+}
+
 /** The query hotQuery / hotExec send (exported for plan tests). */
 export function hotStatement(db: Kysely<Database>, text: string, params: readonly unknown[]): CompiledQuery {
-  return CompiledQuery.raw(db.getExecutor().adapter instanceof PostgresAdapter ? postgresText(text) : text, params as unknown[]);
+  return CompiledQuery.raw(sqlEngineOf(db) === 'postgres' ? postgresText(text) : text, params as unknown[]);
 }
 
 /** Runs `text` (placeholders `?`) with `params` on `db` (a transaction or the pool). */
@@ -52,13 +63,13 @@ export type BatchColumns = readonly (readonly [string, BatchColumnType])[];
  * planned as 100 rows whatever it holds, and the generic plan of an UPDATE ... FROM it switched to
  * a hash join over every attempt row: 15-18 ms per statement at 21,000 rows). Pass batchRowsParams.
  */
-export function batchRowsSql(engine: 'sqlite' | 'postgres', columns: BatchColumns): string {
+export function batchRowsSql(engine: SqlEngine, columns: BatchColumns): string {
   if (engine === 'postgres') return `select * from unnest(${columns.map(([, t]) => `?::${t}[]`).join(', ')}) as r(${columns.map(([c]) => c).join(', ')})`;
   return `select ${columns.map(([c]) => `json_extract(value, '$.${c}') as ${c}`).join(', ')} from json_each(?)`;
 }
 
 /** The parameters of a batchRowsSql source, for `rows` keyed by the column names. */
-export function batchRowsParams(engine: 'sqlite' | 'postgres', columns: BatchColumns, rows: readonly Record<string, unknown>[]): unknown[] {
+export function batchRowsParams(engine: SqlEngine, columns: BatchColumns, rows: readonly Record<string, unknown>[]): unknown[] {
   if (engine === 'postgres') return columns.map(([c]) => rows.map((r) => r[c] ?? null));
   return [JSON.stringify(rows)];
 }

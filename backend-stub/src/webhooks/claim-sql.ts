@@ -6,7 +6,7 @@
  * made claiming, not sending, the delivery rate's limit.
  */
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
-import { batchRowsParams, batchRowsSql, hotExec, hotStatement, type BatchColumns } from '../db/hot-sql.js';
+import { batchRowsParams, batchRowsSql, hotExec, hotStatement, perEngine, sqlEngineOf, type BatchColumns } from '../db/hot-sql.js';
 import type { Database } from '../db/schema.js';
 import { isPostgres, newId } from './outbox.js';
 
@@ -92,17 +92,10 @@ const ATTEMPT_ROW_COLUMNS: BatchColumns = [
   ['attempt', 'integer'],
 ];
 
-const INSERT_ATTEMPTS_SQL = {
-  sqlite: insertAttemptsSql('sqlite'),
-  postgres: insertAttemptsSql('postgres'),
-};
-
-function insertAttemptsSql(engine: 'sqlite' | 'postgres'): string {
-  return `insert into webhook_attempts (id, delivery_id, attempt, worker_id, started_at)
-    select r.id, r.delivery_id, r.attempt, ?, ? from (${batchRowsSql(engine, ATTEMPT_ROW_COLUMNS)}) r`;
-}
-
-const engineOf = (db: Kysely<Database>) => (isPostgres(db) ? 'postgres' : 'sqlite');
+const INSERT_ATTEMPTS_SQL = perEngine(
+  (engine) => `insert into webhook_attempts (id, delivery_id, attempt, worker_id, started_at)
+    select r.id, r.delivery_id, r.attempt, ?, ? from (${batchRowsSql(engine, ATTEMPT_ROW_COLUMNS)}) r`,
+);
 
 /**
  * Leases the picked deliveries to worker `me` and counts the attempt, if each is still pending and
@@ -110,7 +103,7 @@ const engineOf = (db: Kysely<Database>) => (isPostgres(db) ? 'postgres' : 'sqlit
  * rows by primary key; `status` is written so that no index serves it (see statusByRow).
  */
 export function claimUpdate(db: Kysely<Database>, picked: string[], o: { me: string; leaseUntil: string; nowIso: string }): CompiledQuery {
-  const engine = engineOf(db);
+  const engine = sqlEngineOf(db);
   const ids = engine === 'postgres' ? picked : JSON.stringify(picked);
   return hotStatement(db, LEASE_SQL[engine], [o.me, o.leaseUntil, o.nowIso, ids, o.nowIso]);
 }
@@ -118,6 +111,6 @@ export function claimUpdate(db: Kysely<Database>, picked: string[], o: { me: str
 /** Inserts the attempt rows of claimed deliveries (attempt = the count the lease statement returned), unfinished. */
 export async function insertAttempts(trx: Kysely<Database>, claimed: readonly ClaimedRow[], o: { me: string; nowIso: string }): Promise<void> {
   const rows = claimed.map((c) => ({ id: newId('att'), delivery_id: c.id, attempt: c.attempts }));
-  const engine = engineOf(trx);
+  const engine = sqlEngineOf(trx);
   await hotExec(trx, INSERT_ATTEMPTS_SQL[engine], [o.me, o.nowIso, ...batchRowsParams(engine, ATTEMPT_ROW_COLUMNS, rows)]);
 }

@@ -1,15 +1,14 @@
 /**
  * Records the outcomes of finished attempts: the attempt row, the delivery's next state, and for a
  * 410 the endpoint's disabling. A batch costs two statements whatever its size, each an UPDATE ...
- * FROM the batch's rows as parameters (db/hot-sql.ts batchRowsSql): one text per
- * engine, prepared once, and on PostgreSQL two round trips per batch instead of two per attempt.
+ * FROM the batch's rows as parameters (db/hot-sql.ts batchRowsSql): one text per engine, prepared
+ * once, and on PostgreSQL two round trips per batch instead of two per attempt.
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { batchRowsParams, batchRowsSql, hotExec, type BatchColumns } from '../db/hot-sql.js';
+import { batchRowsParams, batchRowsSql, hotExec, perEngine, sqlEngineOf, type BatchColumns, type SqlEngine } from '../db/hot-sql.js';
 import type { PostResult } from './http-post.js';
 import { holdPendingDeliveries } from './hold.js';
-import { isPostgres } from './outbox.js';
 import { isSuccess, type NextStep } from './schedule.js';
 
 /** What one attempt came to. */
@@ -26,11 +25,11 @@ export interface Outcome {
 /** Writes `outcomes` of worker `workerId`; call inside a transaction. */
 export async function recordOutcomes(trx: Kysely<Database>, workerId: string, outcomes: Outcome[]): Promise<void> {
   // Every row here is named by its key. PostgreSQL, with statistics from when webhook_attempts was
-  // small (a backlog grows in minutes), hash-joined the VALUES list against a sequential scan of
+  // small (a backlog grows in minutes), hash-joined the batch's rows against a sequential scan of
   // every attempt ever logged (tens of ms per batch at 25,000 rows); without sequential scans it
   // looks each row up by its unique (delivery_id, attempt) index. SET LOCAL ends with the transaction.
-  if (isPostgres(trx)) await sql`set local enable_seqscan = off`.execute(trx);
-  const engine = isPostgres(trx) ? 'postgres' : 'sqlite';
+  const engine = sqlEngineOf(trx);
+  if (engine === 'postgres') await sql`set local enable_seqscan = off`.execute(trx);
   await finishAttempts(trx, engine, workerId, outcomes);
   await advanceDeliveries(trx, engine, workerId, outcomes);
   const gone = outcomes.filter((o) => o.step.kind === 'disable_endpoint');
@@ -45,13 +44,6 @@ export async function recordOutcomes(trx: Kysely<Database>, workerId: string, ou
     // Its other deliveries wait until it is enabled again.
     await holdPendingDeliveries(trx, o.endpointId, at);
   }
-}
-
-type Engine = 'sqlite' | 'postgres';
-
-/** A statement's text per engine, built once. */
-function perEngine(build: (engine: Engine) => string): Record<Engine, string> {
-  return { sqlite: build('sqlite'), postgres: build('postgres') };
 }
 
 const ATTEMPT_COLUMNS: BatchColumns = [
@@ -72,7 +64,7 @@ const FINISH_ATTEMPTS = perEngine(
     where webhook_attempts.delivery_id = v.delivery_id and webhook_attempts.attempt = v.attempt and webhook_attempts.worker_id = ?`,
 );
 
-async function finishAttempts(trx: Kysely<Database>, engine: Engine, workerId: string, outcomes: Outcome[]): Promise<void> {
+async function finishAttempts(trx: Kysely<Database>, engine: SqlEngine, workerId: string, outcomes: Outcome[]): Promise<void> {
   const rows = outcomes.map(({ deliveryId, attempt, result: r, at }) => ({
     delivery_id: deliveryId,
     attempt,
@@ -123,7 +115,7 @@ const ADVANCE_DELIVERIES = perEngine(
     where webhook_deliveries.id = v.id and webhook_deliveries.lease_owner = ? and webhook_deliveries.attempts = v.attempt`,
 );
 
-async function advanceDeliveries(trx: Kysely<Database>, engine: Engine, workerId: string, outcomes: Outcome[]): Promise<void> {
+async function advanceDeliveries(trx: Kysely<Database>, engine: SqlEngine, workerId: string, outcomes: Outcome[]): Promise<void> {
   const rows = outcomes.map((o) => {
     const c = deliveryChange(o);
     return { id: o.deliveryId, attempt: o.attempt, status: c.status, next_attempt_at: c.nextAttemptAt, delivered_at: c.deliveredAt, last_status_code: o.result.statusCode, last_error: c.lastError, updated_at: o.at.toISOString() };
