@@ -100,3 +100,31 @@ describe('attempt outcomes on a large attempt log (postgres)', () => {
     assert.ok(rows.every((r) => r.status === 'delivered' && r.delivered_at === at.toISOString() && r.lease_owner === null));
   });
 });
+
+describe('the worker statements on one connection (postgres)', () => {
+  test('claims and outcomes of any batch size are one prepared statement each', async (t) => {
+    const { relay } = await relayWithPendingDeliveries(t, 'postgres', 'http://127.0.0.1:9/never', 6);
+    const at = new Date();
+    // One pooled connection, so that its prepared statements (pg_prepared_statements is per session) are all of them.
+    const statements = await relay.db.connection().execute(async (conn) => {
+      const worker = manualWorker({ db: conn, config: relay.config });
+      for (const size of [1, 2, 3]) {
+        const claimed = await worker.claim(size);
+        assert.equal(claimed.length, size);
+        await conn.transaction().execute((trx) =>
+          recordOutcomes(trx, worker.id, claimed.map((c) => ({ deliveryId: c.id, endpointId: c.endpoint_id, attempt: c.attempts, result: answer(200), step: { kind: 'delivered' as const }, at }))),
+        );
+      }
+      const { rows } = await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(conn);
+      return rows.map((r) => r.statement.replace(/\s+/g, ' ').trim());
+    });
+    const count = (start: string) => statements.filter((s) => s.startsWith(start)).length;
+    // A VALUES or IN list would be another statement for each batch size (3 here), and use up the connection's named statements.
+    assert.equal(count('update webhook_deliveries set lease_owner = $1'), 1, 'lease');
+    assert.equal(count('insert into webhook_attempts'), 1, 'attempt rows');
+    assert.equal(count('with v as (select * from unnest($1::text[], $2::integer[], $3::text[], $4::integer[], $5::integer[], $6::text[], $7::text[]) as r(delivery_id'), 1, 'finished attempts');
+    assert.equal(count('with v as (select * from unnest($1::text[], $2::integer[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::text[], $8::text[]) as r(id'), 1, 'delivery states');
+    const done = await relay.db.selectFrom('webhook_deliveries').select(['status', 'delivered_at']).execute();
+    assert.deepEqual(done.map((d) => [d.status, d.delivered_at]), Array.from({ length: 6 }, () => ['delivered', at.toISOString()]));
+  });
+});
