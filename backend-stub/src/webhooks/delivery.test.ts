@@ -96,6 +96,20 @@ for (const engine of ENGINES) {
       await api(env.relay, 'DELETE', `/v1/webhooks/endpoints/${ep.id}`);
     });
 
+    test('a receiver answering with NUL bytes in its body: delivered, the excerpt kept with U+FFFD in their place', async () => {
+      // PostgreSQL text cannot hold NUL: written as sent, the outcome failed, and the delivery went out again every lease.
+      const ep = await registerEndpoint(env.relay, `${env.rx.url}/nul`);
+      env.rx.setResponder((req) => (req.path === '/nul' ? { status: 200, body: 'ok\u0000\u0000done' } : { status: 200 }));
+      const r = await api<TestSent>(env.relay, 'POST', `/v1/webhooks/endpoints/${ep.id}/test`);
+      assert.equal(r.status, 202);
+      const d = await waitUntil('delivered', async () => (await deliveriesOf(ep.id)).find((x) => x.id === r.body.deliveryId && x.status === 'delivered'));
+      assert.equal(d.attemptCount, 1);
+      assert.equal(d.attempts[0]!.statusCode, 200);
+      assert.equal(d.attempts[0]!.responseExcerpt, 'ok\uFFFD\uFFFDdone');
+      env.rx.setResponder(() => ({ status: 200 }));
+      await api(env.relay, 'DELETE', `/v1/webhooks/endpoints/${ep.id}`);
+    });
+
     test('receiver down, then back up: delivered once it is up, with the same webhook-id', async () => {
       // Own relay with a slower schedule: the receiver must come back before the retries run out.
       const relay = await startTestRelay({ engine, webhooks: { ...FAST_WEBHOOKS, retry: { scheduleMs: [1000, 2000, 4000] } } });

@@ -23,6 +23,14 @@ export interface PostResult {
 export const RESPONSE_EXCERPT_BYTES = 1024;
 
 /**
+ * Text from the receiver, as the delivery log can store it: PostgreSQL text cannot hold NUL, and
+ * an outcome that fails to be written is sent again when its lease ends, every time.
+ */
+export function storableText(text: string): string {
+  return text.includes('\0') ? text.replace(/\0/g, '\uFFFD') : text;
+}
+
+/**
  * Keep-alive agents, one per (origin, checked address, CA set): consecutive deliveries to an
  * endpoint reuse a connection instead of a TCP (and TLS) handshake each. Keyed by the pinned
  * address too, so a reused socket always goes to an address the SSRF policy accepted. Bounded:
@@ -130,7 +138,7 @@ export function postWebhook(
             finish({
               statusCode: res.statusCode ?? null,
               error: null,
-              responseExcerpt: Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8'),
+              responseExcerpt: storableText(Buffer.concat(chunks).subarray(0, RESPONSE_EXCERPT_BYTES).toString('utf8')),
               retryAfter: typeof retryAfterHeader === 'string' ? retryAfterHeader : null,
             });
           };
@@ -157,7 +165,7 @@ export function postWebhook(
           req = send(false);
           return;
         }
-        finish({ statusCode: null, error: err.code ? `${err.code}: ${err.message}` : err.message, responseExcerpt: null, retryAfter: null });
+        finish({ statusCode: null, error: storableText(err.code ? `${err.code}: ${err.message}` : err.message), responseExcerpt: null, retryAfter: null });
       });
       sent.end(payload);
       return sent;
