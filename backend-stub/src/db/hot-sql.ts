@@ -5,7 +5,7 @@
  * once per text) and sent with its parameters. better-sqlite3 statements are cached by text
  * (db/connect.ts). Rows come back exactly as Kysely returns them (no result plugins are used).
  */
-import { CompiledQuery, PostgresAdapter, type Kysely } from 'kysely';
+import { CompiledQuery, PostgresAdapter, sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from './schema.js';
 
 const numbered = new Map<string, string>();
@@ -72,4 +72,16 @@ export function batchRowsSql(engine: SqlEngine, columns: BatchColumns): string {
 export function batchRowsParams(engine: SqlEngine, columns: BatchColumns, rows: readonly Record<string, unknown>[]): unknown[] {
   if (engine === 'postgres') return columns.map(([c]) => rows.map((r) => r[c] ?? null));
   return [JSON.stringify(rows)];
+}
+
+/**
+ * `column NOT IN (ids)` / `column IN (ids)` with the ids as one parameter, for the query builder:
+ * one statement text whatever their number (see batchRowsSql). SQLite reads a JSON array through
+ * json_each, PostgreSQL an array.
+ */
+export function inIds(db: Kysely<Database>, column: string, ids: readonly string[], negate = false): RawBuilder<boolean> {
+  const ref = sql.ref(column);
+  if (sqlEngineOf(db) === 'postgres') return negate ? sql<boolean>`${ref} <> all(${[...ids]}::text[])` : sql<boolean>`${ref} = any(${[...ids]}::text[])`;
+  const list = sql`(select value from json_each(${JSON.stringify(ids)}))`;
+  return negate ? sql<boolean>`${ref} not in ${list}` : sql<boolean>`${ref} in ${list}`;
 }

@@ -37,6 +37,10 @@ for (const engine of ENGINES) {
       const filter = { nowIso, excludedEndpoints: ['we_other'], heldDeliveries: ['dlv_held'], window: 64 };
       const picked = rows.slice(0, 16).map((r) => r.id);
       const update = claimUpdate(relay.db, picked, { me: 'worker', leaseUntil: nowIso, nowIso });
+      // One text whatever the lists' lengths (prepared once; PostgreSQL names only 300 texts per connection).
+      const textOf = (held: string[]) => candidatesQuery(relay.db, { ...filter, excludedEndpoints: [...held], heldDeliveries: held }).compile().sql;
+      assert.equal(textOf(['a']), textOf(['a', 'b', 'c']));
+      assert.equal(claimUpdate(relay.db, ['a'], { me: 'w', leaseUntil: nowIso, nowIso }).sql, update.sql);
       if (engine === 'sqlite') {
         const select = await planOf(relay.db, candidatesQuery(relay.db, filter));
         assert.match(select, /SEARCH d USING INDEX webhook_deliveries_claim_idx \(status=\? AND next_attempt_at<\?\)/, select);

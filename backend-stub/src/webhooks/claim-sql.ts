@@ -6,7 +6,7 @@
  * made claiming, not sending, the delivery rate's limit.
  */
 import { sql, type CompiledQuery, type Kysely } from 'kysely';
-import { batchRowsParams, batchRowsSql, hotExec, hotStatement, perEngine, sqlEngineOf, type BatchColumns } from '../db/hot-sql.js';
+import { batchRowsParams, batchRowsSql, hotExec, hotStatement, inIds, perEngine, sqlEngineOf, type BatchColumns } from '../db/hot-sql.js';
 import type { Database } from '../db/schema.js';
 import { isPostgres, newId } from './outbox.js';
 
@@ -50,8 +50,9 @@ export function candidatesQuery(trx: Kysely<Database>, f: CandidateFilter) {
     .where('d.status', '=', 'pending')
     .where('d.next_attempt_at', '<=', f.nowIso)
     .where('e.enabled', '=', 1)
-    .$if(f.excludedEndpoints.length > 0, (q) => q.where('d.endpoint_id', 'not in', f.excludedEndpoints))
-    .$if(f.heldDeliveries.length > 0, (q) => q.where('d.id', 'not in', f.heldDeliveries))
+    // The lists as one parameter each: one statement text whatever their length (db/hot-sql.ts).
+    .$if(f.excludedEndpoints.length > 0, (q) => q.where(inIds(trx, 'd.endpoint_id', f.excludedEndpoints, true)))
+    .$if(f.heldDeliveries.length > 0, (q) => q.where(inIds(trx, 'd.id', f.heldDeliveries, true)))
     .orderBy('d.next_attempt_at')
     .orderBy('d.id')
     .limit(f.window)

@@ -23,6 +23,7 @@ import type pg from 'pg';
 import type { RelayConfig } from '../config.js';
 import { loadPg, sqliteFileOf } from '../db/connect.js';
 import { GroupCommit } from '../db/group-commit.js';
+import { inIds } from '../db/hot-sql.js';
 import type { Database } from '../db/schema.js';
 import { signMediaUrl } from '../media/signed-url.js';
 import { claimUpdate, insertAttempts, planInClaimOrder, selectCandidates, statusByRow, type ClaimedRow } from './claim-sql.js';
@@ -490,8 +491,8 @@ export class DeliveryWorker {
     const eventIds = [...new Set(claimed.map((c) => c.event_id))];
     const endpointIds = [...new Set(claimed.map((c) => c.endpoint_id))];
     const [events, endpoints] = await Promise.all([
-      db.selectFrom('webhook_events').selectAll().where('id', 'in', eventIds).execute(),
-      db.selectFrom('webhook_endpoints').selectAll().where('id', 'in', endpointIds).execute(),
+      db.selectFrom('webhook_events').selectAll().where(inIds(db, 'id', eventIds)).execute(),
+      db.selectFrom('webhook_endpoints').selectAll().where(inIds(db, 'id', endpointIds)).execute(),
     ]);
     return { events: new Map(events.map((e) => [e.id, e])), endpoints: new Map(endpoints.map((e) => [e.id, e])) };
   }
