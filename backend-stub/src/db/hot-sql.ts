@@ -3,7 +3,8 @@
  * ingest and delivery hot paths). Kysely's query builder and compiler cost more relay CPU than
  * SQLite itself spends on these statements; here the text is fixed, written once with `?`
  * placeholders (numbered `$1...` for PostgreSQL, once per text) and sent with its parameters.
- * better-sqlite3 statements are cached by text (db/connect.ts). Rows come back exactly as Kysely returns them (no result plugins are used).
+ * better-sqlite3 statements are cached by text (db/connect.ts). Rows come back exactly as Kysely
+ * returns them (no result plugins are used).
  */
 import { CompiledQuery, PostgresAdapter, sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from './schema.js';
