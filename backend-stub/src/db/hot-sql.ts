@@ -32,14 +32,13 @@ export function perEngine(build: (engine: SqlEngine) => string): Record<SqlEngin
   return { sqlite: build('sqlite'), postgres: build('postgres') };
 }
 
-/** The query hotQuery / hotExec send (exported for plan tests). */
-export function hotStatement(db: Kysely<Database>, text: string, params: readonly unknown[]): CompiledQuery {
+function compiled(db: Kysely<Database>, text: string, params: readonly unknown[]): CompiledQuery {
   return CompiledQuery.raw(sqlEngineOf(db) === 'postgres' ? postgresText(text) : text, params as unknown[]);
 }
 
 /** Runs `text` (placeholders `?`) with `params` on `db` (a transaction or the pool). */
 export async function hotQuery<R>(db: Kysely<Database>, text: string, params: readonly unknown[]): Promise<R[]> {
-  const { rows } = await db.executeQuery<R>(hotStatement(db, text, params));
+  const { rows } = await db.executeQuery<R>(compiled(db, text, params));
   return rows;
 }
 
@@ -48,7 +47,7 @@ export async function hotQuery<R>(db: Kysely<Database>, text: string, params: re
  * build itself: RETURNING makes SQLite copy every column of the row back (a wide sessions row).
  */
 export async function hotExec(db: Kysely<Database>, text: string, params: readonly unknown[]): Promise<number> {
-  const { numAffectedRows } = await db.executeQuery(hotStatement(db, text, params));
+  const { numAffectedRows } = await db.executeQuery(compiled(db, text, params));
   return Number(numAffectedRows ?? 0);
 }
 

@@ -16,8 +16,8 @@ import { isPostgres } from './outbox.js';
 const BACKLOG = 3000;
 
 /** The plan's lines (PostgreSQL EXPLAIN, SQLite EXPLAIN QUERY PLAN). */
-async function planOf(db: Kysely<Database>, q: { compile(): CompiledQuery } | CompiledQuery): Promise<string> {
-  const c = 'compile' in q ? q.compile() : q;
+async function planOf(db: Kysely<Database>, q: { compile(): CompiledQuery }): Promise<string> {
+  const c = q.compile();
   const explain = isPostgres(db) ? 'explain' : 'explain query plan';
   const { rows } = await db.executeQuery<Record<string, string>>(CompiledQuery.raw(`${explain} ${c.sql}`, [...c.parameters]));
   return rows.map((r) => r['QUERY PLAN'] ?? r.detail).join('\n');
@@ -40,7 +40,7 @@ for (const engine of ENGINES) {
       // One text whatever the lists' lengths (prepared once; PostgreSQL names only 300 texts per connection).
       const textOf = (held: string[]) => candidatesQuery(relay.db, { ...filter, excludedEndpoints: [...held], heldDeliveries: held }).compile().sql;
       assert.equal(textOf(['a']), textOf(['a', 'b', 'c']));
-      assert.equal(claimUpdate(relay.db, ['a'], { me: 'w', leaseUntil: nowIso, nowIso }).sql, update.sql);
+      assert.equal(claimUpdate(relay.db, ['a'], { me: 'w', leaseUntil: nowIso, nowIso }).compile().sql, update.compile().sql);
       if (engine === 'sqlite') {
         const select = await planOf(relay.db, candidatesQuery(relay.db, filter));
         assert.match(select, /SEARCH d USING INDEX webhook_deliveries_claim_idx \(status=\? AND next_attempt_at<\?\)/, select);
@@ -65,7 +65,7 @@ for (const engine of ENGINES) {
         const candidates = await candidatesQuery(trx, filter).execute();
         // Same due time for all: creation (id) order.
         assert.deepEqual(candidates.map((c) => c.id), [first.id, ...rows.map((r) => r.id)].sort().slice(0, filter.window));
-        return (await trx.executeQuery<{ id: string; attempts: number }>(claimUpdate(trx, picked, { me: 'worker', leaseUntil: nowIso, nowIso }))).rows;
+        return claimUpdate(trx, picked, { me: 'worker', leaseUntil: nowIso, nowIso }).execute();
       });
       assert.deepEqual(claimed.map((c) => c.id).sort(), [...picked].sort());
       assert.ok(claimed.every((c) => c.attempts === first.attempts + 1));

@@ -5,8 +5,8 @@
  * rows, both claim statements walked every due delivery for each claim: 20,000 due deliveries
  * made claiming, not sending, the delivery rate's limit.
  */
-import { sql, type CompiledQuery, type Kysely } from 'kysely';
-import { batchRowsParams, batchRowsSql, hotExec, hotStatement, inIds, perEngine, sqlEngineOf, type BatchColumns } from '../db/hot-sql.js';
+import { sql, type Kysely } from 'kysely';
+import { batchRowsParams, batchRowsSql, hotExec, inIds, perEngine, sqlEngineOf, type BatchColumns } from '../db/hot-sql.js';
 import type { Database } from '../db/schema.js';
 import { isPostgres, newId } from './outbox.js';
 
@@ -69,24 +69,6 @@ export function statusByRow(db: Kysely<Database>) {
   return isPostgres(db) ? sql<string>`(status || '')` : sql<string>`+status`;
 }
 
-/** A claimed delivery, as the lease statement returns it. */
-export interface ClaimedRow {
-  id: string;
-  attempts: number;
-  event_id: string;
-  endpoint_id: string;
-}
-
-/** Fixed texts whatever the number of deliveries (db/hot-sql.ts batchRowsSql): ids as one JSON or array parameter. */
-const LEASE_SQL = {
-  sqlite: `update webhook_deliveries set lease_owner = ?, next_attempt_at = ?, attempts = attempts + 1, updated_at = ?
-    where id in (select value from json_each(?)) and +status = 'pending' and next_attempt_at <= ?
-    returning id, attempts, event_id, endpoint_id`,
-  postgres: `update webhook_deliveries set lease_owner = ?, next_attempt_at = ?, attempts = attempts + 1, updated_at = ?
-    where id = any(?::text[]) and (status || '') = 'pending' and next_attempt_at <= ?
-    returning id, attempts, event_id, endpoint_id`,
-};
-
 const ATTEMPT_ROW_COLUMNS: BatchColumns = [
   ['id', 'text'],
   ['delivery_id', 'text'],
@@ -100,17 +82,21 @@ const INSERT_ATTEMPTS_SQL = perEngine(
 
 /**
  * Leases the picked deliveries to worker `me` and counts the attempt, if each is still pending and
- * due (SQLite re-checks under its write lock; PostgreSQL holds the row locks already). Names its
- * rows by primary key; `status` is written so that no index serves it (see statusByRow).
+ * due (SQLite re-checks under its write lock; PostgreSQL holds the row locks already).
  */
-export function claimUpdate(db: Kysely<Database>, picked: string[], o: { me: string; leaseUntil: string; nowIso: string }): CompiledQuery {
-  const engine = sqlEngineOf(db);
-  const ids = engine === 'postgres' ? picked : JSON.stringify(picked);
-  return hotStatement(db, LEASE_SQL[engine], [o.me, o.leaseUntil, o.nowIso, ids, o.nowIso]);
+export function claimUpdate(trx: Kysely<Database>, picked: string[], o: { me: string; leaseUntil: string; nowIso: string }) {
+  return trx
+    .updateTable('webhook_deliveries')
+    .set({ lease_owner: o.me, next_attempt_at: o.leaseUntil, attempts: sql<number>`attempts + 1`, updated_at: o.nowIso })
+    // The ids as one parameter: one statement text whatever their number (db/hot-sql.ts).
+    .where(inIds(trx, 'id', picked))
+    .where(statusByRow(trx), '=', 'pending')
+    .where('next_attempt_at', '<=', o.nowIso)
+    .returning(['id', 'attempts', 'event_id', 'endpoint_id']);
 }
 
 /** Inserts the attempt rows of claimed deliveries (attempt = the count the lease statement returned), unfinished. */
-export async function insertAttempts(trx: Kysely<Database>, claimed: readonly ClaimedRow[], o: { me: string; nowIso: string }): Promise<void> {
+export async function insertAttempts(trx: Kysely<Database>, claimed: readonly { id: string; attempts: number }[], o: { me: string; nowIso: string }): Promise<void> {
   const rows = claimed.map((c) => ({ id: newId('att'), delivery_id: c.id, attempt: c.attempts }));
   const engine = sqlEngineOf(trx);
   await hotExec(trx, INSERT_ATTEMPTS_SQL[engine], [o.me, o.nowIso, ...batchRowsParams(engine, ATTEMPT_ROW_COLUMNS, rows)]);

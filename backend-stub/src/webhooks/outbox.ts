@@ -6,8 +6,8 @@
  */
 import { randomFillSync } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { PostgresAdapter, sql, type Kysely, type Selectable } from 'kysely';
-import { hotQuery } from '../db/hot-sql.js';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { hotQuery, sqlEngineOf } from '../db/hot-sql.js';
 import type { DbEngine } from '../db/connect.js';
 import type { Database } from '../db/schema.js';
 import type { CatalogEvent } from './catalog.js';
@@ -56,7 +56,7 @@ export function newId(prefix: string): string {
 }
 
 export function isPostgres(db: Kysely<Database>): boolean {
-  return db.getExecutor().adapter instanceof PostgresAdapter;
+  return sqlEngineOf(db) === 'postgres';
 }
 
 /**

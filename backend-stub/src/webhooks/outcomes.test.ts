@@ -120,7 +120,7 @@ describe('the worker statements on one connection (postgres)', () => {
     });
     const count = (start: string) => statements.filter((s) => s.startsWith(start)).length;
     // A VALUES or IN list would be another statement for each batch size (3 here), and use up the connection's named statements.
-    assert.equal(count('update webhook_deliveries set lease_owner = $1'), 1, 'lease');
+    assert.equal(count('update "webhook_deliveries" set "lease_owner" = $1'), 1, 'lease');
     assert.equal(count('insert into webhook_attempts'), 1, 'attempt rows');
     assert.equal(count('with v as (select * from unnest($1::text[], $2::integer[], $3::text[], $4::integer[], $5::integer[], $6::text[], $7::text[]) as r(delivery_id'), 1, 'finished attempts');
     assert.equal(count('with v as (select * from unnest($1::text[], $2::integer[], $3::text[], $4::text[], $5::text[], $6::integer[], $7::text[], $8::text[]) as r(id'), 1, 'delivery states');

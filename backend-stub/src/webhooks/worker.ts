@@ -26,7 +26,7 @@ import { GroupCommit } from '../db/group-commit.js';
 import { inIds } from '../db/hot-sql.js';
 import type { Database } from '../db/schema.js';
 import { signMediaUrl } from '../media/signed-url.js';
-import { claimUpdate, insertAttempts, planInClaimOrder, selectCandidates, statusByRow, type ClaimedRow } from './claim-sql.js';
+import { claimUpdate, insertAttempts, planInClaimOrder, selectCandidates, statusByRow } from './claim-sql.js';
 import { DNS_CACHE_DEFAULTS, DnsCache } from './dns-cache.js';
 import { buildEnvelope } from './envelope.js';
 import { releaseHeldDeliveries } from './hold.js';
@@ -474,11 +474,11 @@ export class DeliveryWorker {
         picked.push(c.id);
       }
       if (picked.length === 0) return [];
-      const { rows } = await trx.executeQuery<ClaimedRow>(claimUpdate(trx, picked, { me, leaseUntil, nowIso }));
+      const rows = await claimUpdate(trx, picked, { me, leaseUntil, nowIso }).execute();
       // RETURNING gives rows in the order the UPDATE found them (on PostgreSQL, where their
       // versions are stored), not in claim order; an endpoint's deliveries go out in claim order.
       const rank = new Map(picked.map((id, i) => [id, i]));
-      const claimed: Claimed[] = [...rows].sort((a, b) => (rank.get(a.id) ?? 0) - (rank.get(b.id) ?? 0));
+      const claimed: Claimed[] = rows.sort((a, b) => (rank.get(a.id) ?? 0) - (rank.get(b.id) ?? 0));
       if (claimed.length > 0) await insertAttempts(trx, claimed, { me, nowIso });
       return claimed;
     });
