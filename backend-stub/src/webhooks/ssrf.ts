@@ -76,22 +76,27 @@ function embeddedIPv4(address: string): string | null {
   return null;
 }
 
+/** `map`'s answer for `key`, computed once (a throw stores nothing); emptied when it holds `max`. For answers that never go stale. */
+function remembered<V>(map: Map<string, V>, key: string, max: number, compute: () => V): V {
+  let v = map.get(key);
+  if (v === undefined) {
+    v = compute();
+    if (map.size >= max) map.clear();
+    map.set(key, v);
+  }
+  return v;
+}
+
 /**
  * Answers of classifyAddress, by literal: it runs on every webhook attempt, and each BlockList check
- * allocates. A pure function of the literal, so an answer never goes stale; cleared when full.
+ * allocates. A pure function of the literal, so an answer never goes stale.
  */
 const classified = new Map<string, AddressClass>();
 const CLASSIFIED_MAX = 4096;
 
 /** Classify one IP address literal. Anything unparseable counts as private (refused by default). */
 export function classifyAddress(address: string): AddressClass {
-  let cls = classified.get(address);
-  if (cls === undefined) {
-    cls = classifyLiteral(address);
-    if (classified.size >= CLASSIFIED_MAX) classified.clear();
-    classified.set(address, cls);
-  }
-  return cls;
+  return remembered(classified, address, CLASSIFIED_MAX, () => classifyLiteral(address));
 }
 
 function classifyLiteral(address: string): AddressClass {
@@ -189,14 +194,10 @@ const PARSED_MAX = 1000;
 function parsedTarget(raw: string, policy: TargetPolicy): ParsedTarget {
   let parsed = parsedByPolicy.get(policy);
   if (!parsed) parsedByPolicy.set(policy, (parsed = new Map<string, ParsedTarget>()));
-  let t = parsed.get(raw);
-  if (!t) {
+  return remembered(parsed, raw, PARSED_MAX, () => {
     const url = parseWebhookUrl(raw, policy);
-    t = { url, request: requestTargetOf(url) };
-    if (parsed.size >= PARSED_MAX) parsed.clear();
-    parsed.set(raw, t);
-  }
-  return t;
+    return { url, request: requestTargetOf(url) };
+  });
 }
 
 export type Resolver = (hostname: string) => Promise<{ address: string; family: number }[]>;
