@@ -16,7 +16,7 @@ import type { Engine } from '../backend-stub/src/testing/engines.js';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../backend-stub/src/testing/receiver.js';
 import { MAX_ENDPOINTS_PER_TENANT } from '../backend-stub/src/webhooks/endpoints.js';
 import { signatureHeaders } from '../backend-stub/src/webhooks/signing.js';
-import { cannon, cpuSecondsOf, httpLoad, interleaved, sequence, type Measured } from './lib/load.js';
+import { cannon, cpuSecondsOf, httpLoad, interleaved, ownCpuSeconds, sequence, type Measured } from './lib/load.js';
 import { createEndpoint, createSessions, jsonFlag, type Session } from './lib/relay-client.js';
 
 /** Bench relays: rate limit on (its cost is part of the path) but far above the offered load. */
@@ -288,26 +288,22 @@ interface DrainCpu {
 
 /**
  * Resolves when `want` distinct deliveries arrived since `mark` (retries under load count once),
- * each request looked at once. With `relayPid`, the CPU used from the first delivery seen on.
+ * each request looked at once, with the CPU used from the first delivery seen on (null if none were awaited).
  */
-async function waitForDeliveries(receivers: Receivers, mark: number[], want: number, timeoutMs: number, relayPid?: number): Promise<DrainCpu | null> {
+async function waitForDeliveries(receivers: Receivers, mark: number[], want: number, timeoutMs: number, relayPid: number): Promise<DrainCpu | null> {
   const deadline = performance.now() + timeoutMs;
   const seen = new Set<string>();
   const next = [...mark];
   let first: { relay: number; receiver: number; seen: number } | null = null;
-  const receiverSeconds = () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1e6;
-  };
   for (;;) {
     receivers.list.forEach((r, i) => {
       for (let j = next[i] ?? 0; j < r.requests.length; j++) seen.add(deliveryKey(itemAt(r.requests, j, 'requests')));
       next[i] = r.requests.length;
     });
-    if (relayPid !== undefined && !first && seen.size > 0) first = { relay: cpuSecondsOf(relayPid), receiver: receiverSeconds(), seen: seen.size };
+    if (!first && seen.size > 0) first = { relay: cpuSecondsOf(relayPid), receiver: ownCpuSeconds(), seen: seen.size };
     if (seen.size >= want) {
-      if (!first || relayPid === undefined) return null;
-      return { relaySeconds: cpuSecondsOf(relayPid) - first.relay, receiverSeconds: receiverSeconds() - first.receiver, deliveries: seen.size - first.seen };
+      if (!first) return null;
+      return { relaySeconds: cpuSecondsOf(relayPid) - first.relay, receiverSeconds: ownCpuSeconds() - first.receiver, deliveries: seen.size - first.seen };
     }
     if (performance.now() > deadline) throw new Error(`receivers: ${seen.size} of ${want} deliveries within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
@@ -372,7 +368,7 @@ async function deliveryThroughput(engine: Engine, endpoints: number, receivers: 
     const loopConcurrency = Math.min(WORKER_CONCURRENCY, PER_ENDPOINT * endpoints);
     const ports = receivers.list.slice(0, Math.min(receivers.list.length, endpoints));
     const t1 = performance.now();
-    const loopCpu0 = process.cpuUsage();
+    const loopCpu0 = ownCpuSeconds();
     const loops = await Promise.all(
       ports.map((rcv) => {
         const mine = got.filter((r) => receivers.indexOf(r.path) === receivers.list.indexOf(rcv));
@@ -392,14 +388,14 @@ async function deliveryThroughput(engine: Engine, endpoints: number, receivers: 
       }),
     );
     const loopSeconds = (performance.now() - t1) / 1000;
-    const loopCpu = process.cpuUsage(loopCpu0);
+    const loopCpuSeconds = ownCpuSeconds() - loopCpu0;
     const loopOk = loops.reduce((a, l) => a + l.ok, 0);
     const plainLoop = { requests: loopOk, perSecond: loopOk / loopSeconds, concurrency: loopConcurrency, relayRatio: deliveriesPerSecond / (loopOk / loopSeconds) };
     // CPU per delivery: the relay's, and the receivers' beside it; the loop's process both sends and receives.
     const cpu = drainCpu && {
       relayMsPerDelivery: (drainCpu.relaySeconds * 1000) / Math.max(1, drainCpu.deliveries),
       receiverMsPerDelivery: (drainCpu.receiverSeconds * 1000) / Math.max(1, drainCpu.deliveries),
-      loopMsPerRequest: (loopCpu.user + loopCpu.system) / 1000 / Math.max(1, loopOk),
+      loopMsPerRequest: (loopCpuSeconds * 1000) / Math.max(1, loopOk),
     };
     o.log(`  ${engine} ${endpoints} endpoints: ${deliveriesPerSecond.toFixed(0)} deliveries/s (${pending} in ${(sendingMs / 1000).toFixed(2)} s first to last; ${all.length - got.length} copies sent again); plain signing POST loop ${plainLoop.perSecond.toFixed(0)}/s (c=${loopConcurrency}); relay / loop ${plainLoop.relayRatio.toFixed(2)}${cpu ? `; CPU per delivery: relay ${cpu.relayMsPerDelivery.toFixed(3)} ms + receivers ${cpu.receiverMsPerDelivery.toFixed(3)} ms, loop (sends and receives) ${cpu.loopMsPerRequest.toFixed(3)} ms` : ''}`);
     return {
