@@ -1,16 +1,18 @@
 /**
- * PostgreSQL: new plain flags of one transaction written together. Every flag body of a shared
- * ingest transaction (sessions/group-ingest.ts) runs at the same time up to its write; the writes
- * gathered in that turn of the event loop go out as one statement, which inserts the flags, their
- * webhook events and risk scores and reads the sessions' open incidents. A group of N flags then
- * costs one round trip for all of them instead of one each: on this path the relay's CPU went
- * mostly to round trips (socket writes and wake-ups), not to PostgreSQL.
+ * Writes of a new plain flag: the flag row (insert-or-ignore), its webhook event and the session's
+ * risk score, and on PostgreSQL a read of the session's open incidents. On SQLite they are one
+ * statement each: better-sqlite3 runs them in the relay process, without a round trip. On
+ * PostgreSQL every flag body of a shared ingest transaction (sessions/group-ingest.ts) runs at the
+ * same time up to its write, and the writes gathered in that turn of the event loop go out as one
+ * statement: a group of N flags costs one round trip for all of them instead of several each; on
+ * that path the relay's CPU went mostly to round trips (socket writes and wake-ups), not to
+ * PostgreSQL.
  */
 import type { Kysely } from 'kysely';
-import { hotQuery } from '../db/hot-sql.js';
+import { hotExec, hotQuery, sqlEngineOf } from '../db/hot-sql.js';
 import type { Database, FlagRow } from '../db/schema.js';
 import { OPEN_STATUSES_SQL, type OpenIncident } from '../incidents/service.js';
-import { EVENT_COLUMNS } from '../webhooks/outbox.js';
+import { EVENT_COLUMNS, insertEvent } from '../webhooks/outbox.js';
 
 /** Columns of a flag row as the flag path inserts it (away_ms stays null until the return message). */
 export const FLAG_COLUMNS = ['session_id', 'id', 'type', 'description', 'created_at', 'received_at', 'details', 'payload', 'media_id', 'content_hash', 'event_pending'] as const;
@@ -23,11 +25,33 @@ export interface FlagWrite {
   risk: { score: number; evidence: number; evaluatedAt: string; flagCounts: string; pause: boolean };
 }
 
-/** What the statement answers for a flag it stored; null when the flag id was stored already (nothing written for it). */
+/** What was written for a flag; null when its id was stored already (nothing written for it). */
 export interface FlagWritten {
   /** The session row took the new score (false only if it vanished under its lock). */
   updated: boolean;
-  open: OpenIncident[];
+  /** The session's open incidents, when the write read them (PostgreSQL); else read if a rule hits. */
+  open?: OpenIncident[];
+}
+
+/** A new flag row, or nothing when (session, id) is stored already; values in FLAG_COLUMNS order. */
+const INSERT_FLAG_OR_IGNORE = `insert into flags (${FLAG_COLUMNS.join(', ')}) values (${FLAG_COLUMNS.map(() => '?').join(', ')}) on conflict (session_id, id) do nothing`;
+
+/** Inserts the flag row; false when (session, id) was stored already. */
+export async function insertFlagOrIgnore(trx: Kysely<Database>, flag: Pick<FlagRow, (typeof FLAG_COLUMNS)[number]>): Promise<boolean> {
+  return (await hotExec(trx, INSERT_FLAG_OR_IGNORE, FLAG_COLUMNS.map((c) => flag[c]))) === 1;
+}
+
+/** The risk columns a stored flag sets (fixed SQL: every flag runs it); the second also pauses (auto-pause at critical risk). */
+const RISK_COLUMNS = 'risk_score = ?, risk_evidence = ?, risk_evaluated_at = ?, updated_at = ?, flag_counts = ?';
+const SET_RISK = `update sessions set ${RISK_COLUMNS} where id = ?`;
+const SET_RISK_AND_PAUSE = `update sessions set ${RISK_COLUMNS}, status = 'PAUSED' where id = ?`;
+
+/** The event and the score of a flag whose row is stored already, one statement each. */
+export async function writeEffects(trx: Kysely<Database>, write: FlagWrite): Promise<FlagWritten> {
+  if (write.event) await insertEvent(trx, write.event);
+  const { score, evidence, evaluatedAt, flagCounts, pause } = write.risk;
+  const changed = await hotExec(trx, pause ? SET_RISK_AND_PAUSE : SET_RISK, [score, evidence, evaluatedAt, evaluatedAt, flagCounts, write.flag.session_id]);
+  return { updated: changed === 1 };
 }
 
 /** The statement's input rows: one array parameter per column, unnested together. */
@@ -42,7 +66,7 @@ const INPUT: readonly (readonly [string, string])[] = [
 ];
 
 /**
- * Flags go in with insert-or-ignore; only the new ones (n) get their event and score, so a repeated
+ * PostgreSQL's statement for a batch. Flags go in with insert-or-ignore; only the new ones (n) get their event and score, so a repeated
  * id writes nothing. One flag per session per statement: each score was worked out from the
  * session row as it was before this statement.
  */
@@ -70,7 +94,7 @@ interface Pending {
   reject: (err: unknown) => void;
 }
 
-/** Writes gathered per transaction, sent at the end of the current turn. */
+/** PostgreSQL: writes gathered per transaction, sent at the end of the current turn. */
 class FlagBatch {
   private pending: Pending[] = [];
   private sessions = new Set<string>();
@@ -117,10 +141,11 @@ class FlagBatch {
 const batches = new WeakMap<Kysely<Database>, FlagBatch>();
 
 /**
- * Writes a new plain flag with its event and score (PostgreSQL; the caller holds the session's
- * lock), together with the other flags of `trx` written in this turn of the event loop.
+ * Writes a new plain flag with its event and score (the caller holds the session's lock). On
+ * PostgreSQL together with the other flags of `trx` written in this turn of the event loop.
  */
-export function writeFlag(trx: Kysely<Database>, write: FlagWrite): Promise<FlagWritten | null> {
+export async function writeFlag(trx: Kysely<Database>, write: FlagWrite): Promise<FlagWritten | null> {
+  if (sqlEngineOf(trx) === 'sqlite') return (await insertFlagOrIgnore(trx, write.flag)) ? writeEffects(trx, write) : null;
   let batch = batches.get(trx);
   if (!batch) batches.set(trx, (batch = new FlagBatch(trx)));
   return batch.add(write);

@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { isFlagEvent, isMediaFlagEvent, Event } from '../../../src/events.js';
 import type { Kysely, Transaction } from 'kysely';
 import type { Database, FlagRow, SessionRow, SessionStatus } from '../db/schema.js';
-import { hotExec } from '../db/hot-sql.js';
 import { httpError } from '../errors.js';
 import { sniffMediaType, type SniffedType } from '../media/sniff.js';
 import type { MediaStore, TempMedia } from '../media/store.js';
 import type { SessionClaims } from '../tokens.js';
 import { emitDomainEvents, storeFlagWithEffects } from './pipeline.js';
-import { FLAG_COLUMNS } from './flag-batch.js';
+import { insertFlagOrIgnore } from './flag-batch.js';
 import { consentRecord, isConsentEvent } from './consent.js';
 import { defaultDescription, flagContentHash, type FlagInput } from './flag-input.js';
 import { lockSessionForFlag, transition, type Ctx } from './service.js';
@@ -67,9 +66,6 @@ function refuseFlagAfterEnd(session: SessionRow, input: FlagInput, receivedAt: s
     throw httpError(409, 'session_ended', `session is ${session.status} since ${session.ended_at}; a flag created at ${createdAt} is refused`);
   }
 }
-
-/** A new flag row, or nothing when (session, id) is stored already; values in FLAG_COLUMNS order. */
-const INSERT_FLAG_OR_IGNORE = `insert into flags (${FLAG_COLUMNS.join(', ')}) values (${FLAG_COLUMNS.map(() => '?').join(', ')}) on conflict (session_id, id) do nothing`;
 
 /** The stored flag with this id (the insert-or-ignore found it there). */
 async function storedFlag(trx: Kysely<Database>, sessionId: string, flagId: string): Promise<Pick<FlagRow, 'content_hash' | 'media_id'>> {
@@ -136,14 +132,14 @@ export async function ingestFlag(
         // Hot path, a plain flag: insert-or-ignore (one statement); only a repeated id reads the stored one.
         const row = values(null);
         flag = { ...row, away_ms: null }; // every column: FLAG_COLUMNS plus away_ms (null until the return message)
-        if (ctx.engine === 'postgres' && isPlainFlag(input.type, session)) {
-          // One statement for the flag and what it changes, shared with the transaction's other flags (sessions/flag-batch.ts).
+        if (isPlainFlag(input.type, session)) {
+          // The flag and what it changes (sessions/flag-batch.ts; on PostgreSQL one statement shared with the transaction's other flags).
           const after = await storeFlagWithEffects(trx, session, flag, { counts: lock.counts, settings: lock.settings });
           if (!after) return duplicateOf(await storedFlag(trx, session.id, flagId));
           await settleNewTabSwitch(trx, after, flag);
           return { id: flagId, duplicate: false, session: { status: after.status }, directive: directiveForSession(after, input.type), mediaId: null };
         }
-        if ((await hotExec(trx, INSERT_FLAG_OR_IGNORE, FLAG_COLUMNS.map((c) => row[c]))) === 0) return duplicateOf(await storedFlag(trx, session.id, flagId));
+        if (!(await insertFlagOrIgnore(trx, row))) return duplicateOf(await storedFlag(trx, session.id, flagId));
       } else {
         // A media flag moves its file into the store before its row; after the end a repeated id
         // is a duplicate even if a new flag with that createdAt would be refused: look first.

@@ -1,14 +1,13 @@
 import type { Kysely } from 'kysely';
 import { isFlagEvent } from '../../../src/events.js';
 import type { Database, FlagRow, SessionRow } from '../db/schema.js';
-import { hotExec } from '../db/hot-sql.js';
 import { evaluateRules, type RuleHit } from '../incidents/rules.js';
 import { applyRuleHits, type RuleContext } from '../incidents/service.js';
 import { carryEvidence, flagEvidence, scoreOfEvidence } from '../risk/score.js';
 import type { ExamRiskSettings } from '../risk/service.js';
 import { flagEvent, sessionEndedEvent, sessionStartedEvent } from '../webhooks/catalog.js';
 import { enqueueDeliveries, enqueueEvent, planEvent, type EnqueueInput, type PlannedEvent } from '../webhooks/outbox.js';
-import { writeFlag, type FlagWrite } from './flag-batch.js';
+import { writeEffects, writeFlag, type FlagWrite, type FlagWritten } from './flag-batch.js';
 import type { FlagCounts } from './service.js';
 import { canTransition } from './status.js';
 import { closeOpenTabSwitches } from './tab-switch.js';
@@ -59,11 +58,6 @@ async function onSessionEnded(trx: Kysely<Database>, session: SessionRow, exitRe
   await enqueueEvent(trx, { tenantId: session.tenant_id, sessionId: session.id, event: sessionEndedEvent(session, exitReason, summary, score) });
 }
 
-/** The risk columns a stored flag sets (fixed SQL: every flag runs it); the second also pauses (auto-pause at critical risk). */
-const RISK_COLUMNS = 'risk_score = ?, risk_evidence = ?, risk_evaluated_at = ?, updated_at = ?, flag_counts = ?';
-const SET_RISK = `update sessions set ${RISK_COLUMNS} where id = ?`;
-const SET_RISK_AND_PAUSE = `update sessions set ${RISK_COLUMNS}, status = 'PAUSED' where id = ?`;
-
 /** What a new flag changes, worked out before anything is written. */
 interface FlagEffects {
   /** Its webhook event; null while a tab switch waits for its duration (sessions/tab-switch.ts). */
@@ -111,27 +105,32 @@ function flagEffects(session: SessionRow, flag: FlagRow, counted: FlagCount): Fl
   };
 }
 
+/** A flag whose row is stored already (a media flag, a re-enrollment): its event and score. */
 async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow, counted: FlagCount): Promise<SessionRow> {
   if (!isFlagEvent(flag.type)) return session;
   const effects = flagEffects(session, flag, counted);
-  if (effects.event) await enqueueEvent(trx, effects.event.input, effects.event.planned);
-  const { score, evidence, evaluatedAt, flagCounts, pause } = effects.risk;
-  const changed = await hotExec(trx, pause ? SET_RISK_AND_PAUSE : SET_RISK, [score, evidence, evaluatedAt, evaluatedAt, flagCounts, session.id]);
-  if (changed !== 1) throw new Error(`session ${session.id} vanished under its lock`);
-  await applyRuleHits(trx, effects.updated, effects.hits, effects.ruleContext);
-  return effects.updated;
+  return afterWrite(trx, session, effects, await writeEffects(trx, writeOf(flag, effects)));
 }
 
 /**
- * Stores a new plain flag with all it changes (PostgreSQL; the caller holds the session's lock):
- * the flag, its event and its score go out in one statement with the transaction's other flags of
- * this turn (sessions/flag-batch.ts), which also reads the session's open incidents. Answers the
- * session row after it, or null when the flag id is stored already (then nothing was written).
+ * Stores a new plain flag with all it changes (the caller holds the session's lock): the flag, its
+ * event and its score (sessions/flag-batch.ts; on PostgreSQL in one statement with the
+ * transaction's other flags of this turn, which also reads the session's open incidents), then its
+ * deliveries and incidents. Answers the session row after it, or null when the flag id is stored
+ * already (then nothing was written).
  */
 export async function storeFlagWithEffects(trx: Kysely<Database>, session: SessionRow, flag: FlagRow, counted: FlagCount): Promise<SessionRow | null> {
   const effects = flagEffects(session, flag, counted);
-  const written = await writeFlag(trx, { flag, event: effects.event?.planned.values ?? null, risk: effects.risk });
-  if (!written) return null;
+  const written = await writeFlag(trx, writeOf(flag, effects));
+  return written && afterWrite(trx, session, effects, written);
+}
+
+function writeOf(flag: FlagRow, effects: FlagEffects): FlagWrite {
+  return { flag, event: effects.event?.planned.values ?? null, risk: effects.risk };
+}
+
+/** What follows the flag's writes: the event's deliveries and the incidents its rule hits open or raise. */
+async function afterWrite(trx: Kysely<Database>, session: SessionRow, effects: FlagEffects, written: FlagWritten): Promise<SessionRow> {
   if (!written.updated) throw new Error(`session ${session.id} vanished under its lock`);
   if (effects.event) await enqueueDeliveries(trx, effects.event.input, effects.event.planned);
   await applyRuleHits(trx, effects.updated, effects.hits, effects.ruleContext, written.open);

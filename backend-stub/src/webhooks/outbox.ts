@@ -7,7 +7,7 @@
 import { randomFillSync } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { hotQuery, sqlEngineOf } from '../db/hot-sql.js';
+import { hotExec, sqlEngineOf } from '../db/hot-sql.js';
 import type { DbEngine } from '../db/connect.js';
 import type { Database } from '../db/schema.js';
 import type { CatalogEvent } from './catalog.js';
@@ -177,13 +177,18 @@ export function planEvent(input: EnqueueInput): PlannedEvent {
   return { id, now, values: [id, input.tenantId, input.sessionId, input.event.eventType, input.event.occurredAt, JSON.stringify(input.event.data), input.event.mediaId, now] };
 }
 
+/** Stores a planned event's row (its deliveries are enqueueDeliveries'). */
+export async function insertEvent(trx: Kysely<Database>, values: readonly unknown[]): Promise<void> {
+  await hotExec(trx, INSERT_EVENT, values);
+}
+
 /**
  * Stores the event (kept for replay; `event` if the caller planned it already) and one delivery
  * per endpoint that wants it: pending for enabled endpoints, held for disabled ones
  * (docs/WEBHOOKS.md: deliveries wait while disabled).
  */
 export async function enqueueEvent(trx: Kysely<Database>, input: EnqueueInput, event: PlannedEvent = planEvent(input)): Promise<{ eventId: string; deliveryIds: string[] }> {
-  await hotQuery(trx, INSERT_EVENT, event.values);
+  await insertEvent(trx, event.values);
   return { eventId: event.id, deliveryIds: await enqueueDeliveries(trx, input, event) };
 }
 
