@@ -6,6 +6,8 @@
  * (Worker wrapped by an init script), main-thread busy time from CDP Performance.TaskDuration,
  * long tasks from a PerformanceObserver, JS heap from CDP.
  */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright';
 import { createRelayStore, spawnRelay } from '../backend-stub/src/reliability/relay-process.js';
 // @ts-expect-error plain ESM helper without types
@@ -67,7 +69,24 @@ function metricOf(metrics: Record<string, number>, name: string): number {
   return value;
 }
 
+/** `promise`, or a clear error after `ms`: a widget that never starts fails this section instead of hanging the bench. */
+async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(new Error(`${what}: no answer within ${ms / 1000} s`));
+    }, ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export async function benchWidget(o: { seconds: number; log: (l: string) => void }): Promise<WidgetBenchResult> {
+  // The relay serves the face model from dist/assets (built from @mediapipe/face_detection; a fresh clone has none yet).
+  execFileSync(process.execPath, [fileURLToPath(new URL('../scripts/build-face-model.mjs', import.meta.url))], { stdio: 'ignore' });
   // The helper is plain JS without types: its answer (the video's path) is checked here.
   const makeFaceY4m = ensureFaceY4m as () => Promise<unknown>;
   const y4m = await makeFaceY4m();
@@ -120,14 +139,17 @@ export async function benchWidget(o: { seconds: number; log: (l: string) => void
       sessionId: session.sessionId,
       sessionToken: session.token,
       detectionFps: 5,
+      // The LMS collected consent before the exam: the bench measures monitoring, not the consent step (which waits for a click).
+      consent: 'external',
+      consentVersion: 'bench',
     };
-    const startInfo = await page.evaluate(async (cfg) => {
+    const startInfo = await within(60_000, 'widget init() + start()', page.evaluate(async (cfg) => {
       const el = document.querySelector('eye-proctor') as unknown as { init(c: unknown): Promise<void>; start(): Promise<void> };
       await el.init(cfg);
       const t0 = performance.now();
       await el.start();
       return { t0, startCallMs: performance.now() - t0 };
-    }, config);
+    }, config));
     // Let the engine load before the measured window; the first detection time is kept.
     await page.waitForFunction(() => (window as unknown as { __bench: { results: unknown[] } }).__bench.results.length > 0, null, { timeout: 60_000 }).catch(() => {});
     const m0 = await metric();
