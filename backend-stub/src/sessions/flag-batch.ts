@@ -66,9 +66,9 @@ const INPUT: readonly (readonly [string, string])[] = [
 ];
 
 /**
- * PostgreSQL's statement for a batch. Flags go in with insert-or-ignore; only the new ones (n) get their event and score, so a repeated
- * id writes nothing. One flag per session per statement: each score was worked out from the
- * session row as it was before this statement.
+ * PostgreSQL's statement for a batch. Flags go in with insert-or-ignore; only the new ones (n) get
+ * their event and score, so a repeated id writes nothing. One flag per session per statement: each
+ * score was worked out from the session row as it was before this statement.
  */
 const STORE_FLAGS = `with v as (select * from unnest(${INPUT.map(([, t]) => `?::${t}[]`).join(', ')}) as v(${INPUT.map(([c]) => c).join(', ')})),
   f as (insert into flags (${FLAG_COLUMNS.join(', ')}) select ${FLAG_COLUMNS.join(', ')} from v on conflict (session_id, id) do nothing returning session_id, id),

@@ -105,7 +105,7 @@ function flagEffects(session: SessionRow, flag: FlagRow, counted: FlagCount): Fl
   };
 }
 
-/** A flag whose row is stored already (a media flag, a re-enrollment): its event and score. */
+/** A flag whose row is stored already (a media flag, one arriving after the end, a re-enrollment): its event and score. */
 async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow, counted: FlagCount): Promise<SessionRow> {
   if (!isFlagEvent(flag.type)) return session;
   const effects = flagEffects(session, flag, counted);
