@@ -28,8 +28,16 @@ function oid(dotted: string): Buffer {
   return tlv(0x06, Buffer.from(out));
 }
 
+/**
+ * A non-negative DER INTEGER of big-endian `bytes`, minimally encoded: leading zero bytes dropped
+ * (OpenSSL refuses them as "illegal padding", e.g. a random serial that begins with 0x00), one
+ * kept or added where the next byte's high bit would make it negative.
+ */
 function integer(bytes: Buffer): Buffer {
-  return tlv(0x02, bytes[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), bytes]) : bytes);
+  let start = 0;
+  while (start < bytes.length - 1 && bytes[start] === 0) start++;
+  const digits = bytes.subarray(start);
+  return tlv(0x02, digits[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), digits]) : digits);
 }
 
 function utcTime(d: Date): Buffer {
@@ -44,7 +52,8 @@ export interface SelfSigned {
   key: string;
 }
 
-export function selfSignedCertificate(names: string[], days = 2): SelfSigned {
+/** `serial`: the certificate's serial number, big-endian (random by default). */
+export function selfSignedCertificate(names: string[], days = 2, serial: Buffer = randomBytes(8)): SelfSigned {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const ecdsaSha256 = seq(oid('1.2.840.10045.4.3.2'));
   const name = seq(set(seq(oid('2.5.4.3'), tlv(0x0c, Buffer.from(names[0]!, 'utf8')))));
@@ -61,7 +70,7 @@ export function selfSignedCertificate(names: string[], days = 2): SelfSigned {
   );
   const tbs = seq(
     ctx(0, integer(Buffer.from([2]))),
-    integer(randomBytes(8)),
+    integer(serial),
     ecdsaSha256,
     name,
     seq(utcTime(new Date(now - 3_600_000)), utcTime(new Date(now + days * 86_400_000))),
