@@ -102,7 +102,21 @@ export interface RuleContext {
 export type OpenIncident = Pick<IncidentRow, 'id' | 'rule' | 'severity'>;
 /** Statuses of an open incident as SQL literals (constants, so statements that read open incidents keep fixed text). */
 export const OPEN_STATUSES_SQL = OPEN_STATUSES.map((s) => `'${s}'`).join(', ');
-/** A session's open incidents; fixed SQL, the flag path runs it once per flag with rule hits. */
+/**
+ * SQLite: a session's open incidents as one JSON array column (its text) of a statement that reads
+ * the session (`sessionColumn`); the flag path's lock reads them with the session row
+ * (sessions/service.ts).
+ */
+export function openIncidentsJsonSql(sessionColumn: string): string {
+  return `(select json_group_array(json_object('id', i.id, 'rule', i.rule, 'severity', i.severity)) from incidents i where i.session_id = ${sessionColumn} and i.status in (${OPEN_STATUSES_SQL}))`;
+}
+
+/** The value of an openIncidentsJsonSql column. */
+export function openIncidentsOf(value: unknown): OpenIncident[] {
+  return JSON.parse(String(value)) as OpenIncident[];
+}
+
+/** A session's open incidents; fixed SQL, run for a flag with rule hits when its lock did not read them. */
 const SELECT_OPEN_INCIDENTS = `select id, rule, severity from incidents where session_id = ? and status in (${OPEN_STATUSES_SQL})`;
 const INCIDENT_COLUMNS: readonly (keyof IncidentRow)[] = ['id', 'tenant_id', 'session_id', 'exam_id', 'rule', 'description', 'status', 'severity', 'start_time', 'end_time', 'resolution_notes', 'created_at', 'updated_at'];
 const INSERT_INCIDENT = `insert into incidents (${INCIDENT_COLUMNS.join(', ')}) values (${INCIDENT_COLUMNS.map(() => '?').join(', ')}) returning *`;

@@ -29,7 +29,7 @@ export interface FlagWrite {
 export interface FlagWritten {
   /** The session row took the new score (false only if it vanished under its lock). */
   updated: boolean;
-  /** The session's open incidents, when the write read them (PostgreSQL); else read if a rule hits. */
+  /** The session's open incidents, when the write read them (PostgreSQL; SQLite may read them with the lock); else read if a rule hits. */
   open?: OpenIncident[];
 }
 

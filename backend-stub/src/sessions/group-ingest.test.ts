@@ -8,6 +8,8 @@ import { flagOf, postFlag } from '../testing/client.js';
 import { httpError } from '../errors.js';
 import { FAST_WEBHOOKS, registerEndpoint } from '../testing/webhook-fixtures.js';
 import { groupIngest } from './group-ingest.js';
+import { parseFlagInput } from './flag-input.js';
+import { ingestFlag } from './ingest.js';
 import { lockSessionForFlag } from './service.js';
 
 for (const engine of ENGINES) {
@@ -83,6 +85,31 @@ for (const engine of ENGINES) {
       assert.equal(mixed[0].status, 'rejected');
       assert.equal((mixed[0].reason as { statusCode: number }).statusCode, 404, "another tenant's session is not found");
       assert.equal(mixed[1].status, 'fulfilled');
+    });
+
+    it("a flag's rule hit finds the incidents open before its transaction and those an earlier flag of it opened", async () => {
+      // A stale list of open incidents would open a second one per rule: incidents_open_uq refuses
+      // it, the shared transaction fails and its flags are stored one by one (logged).
+      const warnings: unknown[] = [];
+      const shared = groupIngest(relay.db, relay.engine, { parallel: 1, log: { warn: (obj) => warnings.push(obj) } });
+      const [a, b] = await Promise.all([relay.createSession(), relay.createSession()]);
+      for (const s of [a, b]) for (let i = 0; i < 2; i++) assert.equal((await postFlag(relay, s, flagOf(s, 'EXIT_FULLSCREEN'))).status, 201);
+      // A's third exit opens FULLSCREEN_EXITS before the burst; B's opens it inside the burst.
+      assert.equal((await postFlag(relay, a, flagOf(a, 'EXIT_FULLSCREEN'))).status, 201);
+      const ingest = (s: typeof a) => {
+        const claims = { sessionId: s.sessionId, tenantId: relay.tenantId, examId: s.examId, candidateId: s.candidateId, exp: Math.floor(Date.now() / 1000) + 600 };
+        const input = parseFlagInput(flagOf(s, 'EXIT_FULLSCREEN'), claims, { nowMs: Date.now(), skewMs: relay.config.clockSkewMs });
+        return ingestFlag({ db: relay.db, engine: relay.engine, config: relay.config }, relay.app.mediaStore, claims, input, null, shared);
+      };
+      const answers = await Promise.all([ingest(a), ingest(b), ingest(a), ingest(b), ingest(b)]);
+      assert.deepEqual(answers.map((r) => r.duplicate), [false, false, false, false, false]);
+      assert.deepEqual(warnings, [], 'the burst committed as one shared transaction');
+      for (const [s, counts] of [[a, 5], [b, 5]] as const) {
+        const incidents = await relay.db.selectFrom('incidents').select(['rule', 'status']).where('session_id', '=', s.sessionId).execute();
+        assert.deepEqual(incidents, [{ rule: 'FULLSCREEN_EXITS', status: 'TRIGGERED' }], 'one open incident per rule');
+        const row = await relay.db.selectFrom('sessions').select('flag_counts').where('id', '=', s.sessionId).executeTakeFirstOrThrow();
+        assert.deepEqual(JSON.parse(row.flag_counts ?? '{}'), { EXIT_FULLSCREEN: counts });
+      }
     });
 
     it('concurrent flags over HTTP: each stored once with its outbox event, a conflicting one answered 409 alone', async () => {

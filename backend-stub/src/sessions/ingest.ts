@@ -134,7 +134,7 @@ export async function ingestFlag(
         flag = { ...row, away_ms: null }; // every column: FLAG_COLUMNS plus away_ms (null until the return message)
         if (isPlainFlag(input.type, session)) {
           // The flag and what it changes (sessions/flag-batch.ts; on PostgreSQL one statement shared with the transaction's other flags).
-          const after = await storeFlagWithEffects(trx, session, flag, { counts: lock.counts, settings: lock.settings });
+          const after = await storeFlagWithEffects(trx, session, flag, lock);
           if (!after) return duplicateOf(await storedFlag(trx, session.id, flagId));
           await settleNewTabSwitch(trx, after, flag);
           return { id: flagId, duplicate: false, session: { status: after.status }, directive: directiveForSession(after, input.type), mediaId: null };

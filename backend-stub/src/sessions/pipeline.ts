@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { isFlagEvent } from '../../../src/events.js';
 import type { Database, FlagRow, SessionRow } from '../db/schema.js';
 import { evaluateRules, type RuleHit } from '../incidents/rules.js';
-import { applyRuleHits, type RuleContext } from '../incidents/service.js';
+import { applyRuleHits, type OpenIncident, type RuleContext } from '../incidents/service.js';
 import { carryEvidence, flagEvidence, scoreOfEvidence } from '../risk/score.js';
 import type { ExamRiskSettings } from '../risk/service.js';
 import { flagEvent, sessionEndedEvent, sessionStartedEvent } from '../webhooks/catalog.js';
@@ -23,10 +23,14 @@ export type DomainEvent =
   | { kind: 'session.ended'; session: SessionRow; exitReason: string }
   | { kind: 'flag'; session: SessionRow; flag: FlagRow; counted: FlagCount };
 
-/** The session's flag counts before this flag and its exam's risk settings, read with the session's lock (sessions/service.ts lockSessionForFlag). */
+/**
+ * The session's flag counts before this flag and its exam's risk settings, read with the session's
+ * lock (sessions/service.ts lockSessionForFlag), and its open incidents when the lock read them.
+ */
 export interface FlagCount {
   counts: FlagCounts;
   settings: ExamRiskSettings;
+  open?: OpenIncident[];
 }
 
 /**
@@ -67,6 +71,8 @@ interface FlagEffects {
   risk: FlagWrite['risk'];
   hits: RuleHit[];
   ruleContext: RuleContext;
+  /** The session's open incidents, if read with its lock. */
+  open: OpenIncident[] | undefined;
 }
 
 function flagEffects(session: SessionRow, flag: FlagRow, counted: FlagCount): FlagEffects {
@@ -102,6 +108,7 @@ function flagEffects(session: SessionRow, flag: FlagRow, counted: FlagCount): Fl
     risk: { score, evidence, evaluatedAt: nowIso, flagCounts, pause },
     hits,
     ruleContext: { urgent: critical, crossedCritical: critical && previous < settings.criticalThreshold },
+    open: counted.open,
   };
 }
 
@@ -115,8 +122,7 @@ async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow,
 /**
  * Stores a new plain flag with all it changes (the caller holds the session's lock): the flag, its
  * event and its score (sessions/flag-batch.ts; on PostgreSQL in one statement with the
- * transaction's other flags of this turn, which also reads the session's open incidents), then its
- * deliveries and incidents. Answers the session row after it, or null when the flag id is stored
+ * transaction's other flags of this turn), then its deliveries and incidents. Answers the session row after it, or null when the flag id is stored
  * already (then nothing was written).
  */
 export async function storeFlagWithEffects(trx: Kysely<Database>, session: SessionRow, flag: FlagRow, counted: FlagCount): Promise<SessionRow | null> {
@@ -133,6 +139,6 @@ function writeOf(flag: FlagRow, effects: FlagEffects): FlagWrite {
 async function afterWrite(trx: Kysely<Database>, session: SessionRow, effects: FlagEffects, written: FlagWritten): Promise<SessionRow> {
   if (!written.updated) throw new Error(`session ${session.id} vanished under its lock`);
   if (effects.event) await enqueueDeliveries(trx, effects.event.input, effects.event.planned);
-  await applyRuleHits(trx, effects.updated, effects.hits, effects.ruleContext, written.open);
+  await applyRuleHits(trx, effects.updated, effects.hits, effects.ruleContext, written.open ?? effects.open);
   return effects.updated;
 }

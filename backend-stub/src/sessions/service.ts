@@ -10,6 +10,7 @@ import { riskSettingsOf, type ExamRiskSettings } from '../risk/service.js';
 import { canTransition, isEnded } from './status.js';
 import { nowIso } from '../clock.js';
 import { endpointsJsonSql, rememberEndpoints } from '../webhooks/outbox.js';
+import { openIncidentsJsonSql, openIncidentsOf, type OpenIncident } from '../incidents/service.js';
 
 export interface Ctx {
   db: Kysely<Database>;
@@ -89,6 +90,9 @@ type LockForFlagRow = SessionRow & {
   eye_escalation_threshold: unknown;
   eye_critical_threshold: unknown;
   eye_auto_pause: unknown;
+  /** Only in a shared transaction's rows (lockSessionsAhead). */
+  eye_endpoints?: unknown;
+  eye_open?: unknown;
 };
 
 /** What the flag path learns with its lock (see lockSessionForFlag). */
@@ -97,6 +101,19 @@ export interface FlagLock {
   /** Stored flags per flag type in this session, before this one (sessions.flag_counts). */
   counts: FlagCounts;
   settings: ExamRiskSettings;
+  /** The session's open incidents, when the lock read them (lockSessionsAhead); else read when a rule hits. */
+  open?: OpenIncident[];
+}
+
+/** The row of a flag lock statement as the flag path uses it (one copy of the wide session row). */
+function flagLockOf(trx: Kysely<Database>, row: LockForFlagRow): FlagLock {
+  const { eye_exam_id, eye_escalation_threshold, eye_critical_threshold, eye_auto_pause, eye_endpoints, eye_open, ...session } = row;
+  // The tenant's webhook endpoints, when they came with the row: the flag's event needs them (webhooks/outbox.ts).
+  if (eye_endpoints !== undefined) rememberEndpoints(trx, session.tenant_id, eye_endpoints);
+  const exam = eye_exam_id === null ? undefined : { escalation_threshold: eye_escalation_threshold, critical_threshold: eye_critical_threshold, auto_pause: eye_auto_pause };
+  const lock: FlagLock = { session, counts: flagCountsOf(session), settings: riskSettingsOf(exam) };
+  if (eye_open !== undefined) lock.open = openIncidentsOf(eye_open);
+  return lock;
 }
 
 /** Stored flags per flag type (`isFlagEvent` types) of one session. */
@@ -106,54 +123,54 @@ function flagCountsOf(session: Pick<SessionRow, 'flag_counts'>): FlagCounts {
   return session.flag_counts ? (JSON.parse(session.flag_counts) as FlagCounts) : {};
 }
 
-/** Every session of a shared ingest transaction in one statement, in id order (the order all flag transactions lock in). */
-const lockSessionsForFlags = (engine: DbEngine) => `select ${SESSION_WITH_EXAM}, ${endpointsJsonSql(engine, 's.tenant_id')} as eye_endpoints ${FROM_SESSION_AND_EXAM}`;
+/**
+ * Every session of a shared ingest transaction in one statement, in id order (the order all flag
+ * transactions lock in), with its tenant's webhook endpoints. On SQLite also its open incidents: the
+ * transaction sees one snapshot and holds the only write lock. Not on PostgreSQL: a statement that
+ * waited for a row lock reads other tables as they were before the wait, so it would miss the
+ * incidents the previous holder opened (sessions/flag-batch.ts reads them after the lock).
+ */
+const lockSessionsForFlags = (engine: DbEngine) =>
+  `select ${SESSION_WITH_EXAM}, ${endpointsJsonSql(engine, 's.tenant_id')} as eye_endpoints${engine === 'sqlite' ? `, ${openIncidentsJsonSql('s.id')} as eye_open` : ''} ${FROM_SESSION_AND_EXAM}`;
 const LOCK_SESSIONS_FOR_FLAGS_SQLITE = `${lockSessionsForFlags('sqlite')} where s.id in (select value from json_each(?))`;
 const LOCK_SESSIONS_FOR_FLAGS_PG = `${lockSessionsForFlags('postgres')} where s.id = any(?::text[]) order by s.id for update of s`;
 
-/** Session rows a shared transaction locked ahead of its flags; each is taken once (its flag changes the row). */
-const lockedAhead = new WeakMap<Kysely<Database>, Map<string, LockForFlagRow>>();
+/** Flag locks a shared transaction took ahead of its flags; each is taken once (its flag changes the row). */
+const lockedAhead = new WeakMap<Kysely<Database>, Map<string, FlagLock>>();
 
 /**
  * Locks and reads the sessions of a shared ingest transaction's flags at once, with their tenants'
- * webhook endpoints (one round trip instead of two per flag); `lockSessionForFlag` then takes each
- * row instead of reading it. A session with several flags in the transaction is read again from
- * its second flag on, since the first changed it. `sessionIds` come sorted (sessions/group-ingest.ts).
+ * webhook endpoints and on SQLite their open incidents (one statement instead of three per flag);
+ * `lockSessionForFlag` then takes each lock instead of reading it. A session with several flags in
+ * the transaction is read again from its second flag on, since the first changed it (and may have
+ * opened an incident). `sessionIds` come sorted (sessions/group-ingest.ts).
  */
 export async function lockSessionsAhead(trx: Kysely<Database>, engine: DbEngine, sessionIds: readonly string[]): Promise<void> {
   const ids = [...new Set(sessionIds)];
   if (ids.length === 0) return;
-  const rows = await hotQuery<LockForFlagRow & { eye_endpoints: unknown }>(
-    trx,
-    engine === 'postgres' ? LOCK_SESSIONS_FOR_FLAGS_PG : LOCK_SESSIONS_FOR_FLAGS_SQLITE,
-    [engine === 'postgres' ? ids : JSON.stringify(ids)],
-  );
-  const ahead = new Map<string, LockForFlagRow>();
-  for (const { eye_endpoints, ...row } of rows) {
-    // The tenants' webhook endpoints come with the rows: the flags' events need them (webhooks/outbox.ts).
-    rememberEndpoints(trx, row.tenant_id, eye_endpoints);
-    ahead.set(row.id, row);
-  }
+  const rows = await hotQuery<LockForFlagRow>(trx, engine === 'postgres' ? LOCK_SESSIONS_FOR_FLAGS_PG : LOCK_SESSIONS_FOR_FLAGS_SQLITE, [
+    engine === 'postgres' ? ids : JSON.stringify(ids),
+  ]);
+  const ahead = new Map<string, FlagLock>();
+  for (const row of rows) ahead.set(row.id, flagLockOf(trx, row));
   lockedAhead.set(trx, ahead);
 }
 
-function takeLockedAhead(trx: Kysely<Database>, sessionId: string, tenantId: string): LockForFlagRow | undefined {
+function takeLockedAhead(trx: Kysely<Database>, sessionId: string, tenantId: string): FlagLock | undefined {
   const ahead = lockedAhead.get(trx);
-  const row = ahead?.get(sessionId);
-  if (!row) return undefined;
+  const lock = ahead?.get(sessionId);
+  if (!lock) return undefined;
   ahead?.delete(sessionId);
   // Another tenant's session id: the statement below finds nothing and answers 404.
-  return row.tenant_id === tenantId ? row : undefined;
+  return lock.session.tenant_id === tenantId ? lock : undefined;
 }
 
 export async function lockSessionForFlag(trx: Kysely<Database>, engine: DbEngine, sessionId: string, tenantId: string): Promise<FlagLock> {
-  const row =
-    takeLockedAhead(trx, sessionId, tenantId) ??
-    (await hotQuery<LockForFlagRow>(trx, engine === 'postgres' ? LOCK_SESSION_FOR_FLAG_PG : LOCK_SESSION_FOR_FLAG, [sessionId, tenantId]))[0];
+  const ahead = takeLockedAhead(trx, sessionId, tenantId);
+  if (ahead) return ahead;
+  const [row] = await hotQuery<LockForFlagRow>(trx, engine === 'postgres' ? LOCK_SESSION_FOR_FLAG_PG : LOCK_SESSION_FOR_FLAG, [sessionId, tenantId]);
   if (!row) throw httpError(404, 'session_not_found', 'session not found');
-  const { eye_exam_id, eye_escalation_threshold, eye_critical_threshold, eye_auto_pause, ...session } = row;
-  const exam = eye_exam_id === null ? undefined : { escalation_threshold: eye_escalation_threshold, critical_threshold: eye_critical_threshold, auto_pause: eye_auto_pause };
-  return { session, counts: flagCountsOf(session), settings: riskSettingsOf(exam) };
+  return flagLockOf(trx, row);
 }
 
 const EXIT_REASONS: Partial<Record<SessionStatus, string>> = {
