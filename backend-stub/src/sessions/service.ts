@@ -128,7 +128,10 @@ function flagCountsOf(session: Pick<SessionRow, 'flag_counts'>): FlagCounts {
  * transactions lock in), with its tenant's webhook endpoints. On SQLite also its open incidents: the
  * transaction sees one snapshot and holds the only write lock. Not on PostgreSQL: a statement that
  * waited for a row lock reads other tables as they were before the wait, so it would miss the
- * incidents the previous holder opened (sessions/flag-batch.ts reads them after the lock).
+ * incidents the previous holder opened (sessions/flag-batch.ts reads them after the lock). The
+ * endpoints may be that old too: an endpoint added or changed during the wait races the flag
+ * either way, and one deleted fails its delivery's insert (foreign key), so the flags are stored
+ * again one by one, each reading them afresh.
  */
 const lockSessionsForFlags = (engine: DbEngine) =>
   `select ${SESSION_WITH_EXAM}, ${endpointsJsonSql(engine, 's.tenant_id')} as eye_endpoints${engine === 'sqlite' ? `, ${openIncidentsJsonSql('s.id')} as eye_open` : ''} ${FROM_SESSION_AND_EXAM}`;
