@@ -29,7 +29,10 @@ export interface FlagWrite {
 export interface FlagWritten {
   /** The session row took the new score (false only if it vanished under its lock). */
   updated: boolean;
-  /** The session's open incidents, when the write read them (PostgreSQL; SQLite may read them with the lock); else read if a rule hits. */
+  /**
+   * The session's open incidents, when the write read them (PostgreSQL; SQLite may have read them
+   * with the lock); else read if a rule hits.
+   */
   open?: OpenIncident[];
 }
 

@@ -122,8 +122,8 @@ async function onFlag(trx: Kysely<Database>, session: SessionRow, flag: FlagRow,
 /**
  * Stores a new plain flag with all it changes (the caller holds the session's lock): the flag, its
  * event and its score (sessions/flag-batch.ts; on PostgreSQL in one statement with the
- * transaction's other flags of this turn), then its deliveries and incidents. Answers the session row after it, or null when the flag id is stored
- * already (then nothing was written).
+ * transaction's other flags of this turn), then its deliveries and incidents. Answers the session
+ * row after it, or null when the flag id is stored already (then nothing was written).
  */
 export async function storeFlagWithEffects(trx: Kysely<Database>, session: SessionRow, flag: FlagRow, counted: FlagCount): Promise<SessionRow | null> {
   const effects = flagEffects(session, flag, counted);
