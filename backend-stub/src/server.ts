@@ -1,4 +1,3 @@
-import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
@@ -9,6 +8,7 @@ import { dbOptionsOf, loadConfig, type RelayConfig } from './config.js';
 import { openDatabase, type DbEngine } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
 import type { Database } from './db/schema.js';
+import { installCors } from './cors.js';
 import { installErrorHandlers } from './errors.js';
 import { redactingLogger } from './log-redaction.js';
 import { requestLogController } from './request-logging.js';
@@ -31,16 +31,6 @@ export interface BuildServerOptions {
   db?: { db: Kysely<Database>; engine: DbEngine };
   /** Webhook engine settings over the environment's (tests: fast retry schedule, loopback receivers, worker off). */
   webhooks?: WebhookEngineOptions;
-}
-
-/**
- * Origins for CORS. Widget routes carry a session token or a signed URL and never cookies, so with
- * ALLOWED_ORIGINS unset they answer any origin; API-key routes then answer none (server-to-server).
- */
-const WIDGET_ROUTE = /^\/(assets\/|v1\/media\/|v1\/reports\/|console\/assets\/|v1\/sessions\/[^/?]+\/(flags|token)(\?|$)|v1\/speedtest|healthz)/;
-
-export function isWidgetRoute(url: string): boolean {
-  return WIDGET_ROUTE.test(url);
 }
 
 /** Builds the relay (not listening). `app.close()` closes the database too. */
@@ -70,24 +60,7 @@ export async function buildServer(opts: BuildServerOptions = {}): Promise<Fastif
   await app.register(mediaStorePlugin);
   installErrorHandlers(app, config.limits.drainBytes);
 
-  await app.register(cors, {
-    delegator: (req, cb) => {
-      const origin = req.headers.origin;
-      const list = config.allowedOrigins;
-      let allow: boolean;
-      if (!origin) allow = false;
-      else if (list) allow = list.includes('*') || list.includes(origin);
-      else allow = isWidgetRoute(req.url);
-      cb(null, {
-        origin: allow,
-        credentials: false,
-        methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-        allowedHeaders: ['Authorization', 'Content-Type', 'X-Api-Key'],
-        exposedHeaders: ['Retry-After', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset'],
-        maxAge: 600,
-      });
-    },
-  });
+  installCors(app, config.allowedOrigins);
   await app.register(rateLimit, { global: false });
   await app.register(multipart, {
     limits: {
