@@ -1,7 +1,8 @@
 /**
  * The worker claims ahead (up to twice its concurrency), so a freed slot is refilled without a
  * database round trip. Claimed deliveries it has not sent when it stops are handed back: due again
- * at once, their attempt count as before, no attempt row left open.
+ * at once, their attempt count as before, no attempt row left open. An endpoint stocked with claims
+ * is left out of claims; a claim that found nothing then is not repeated at every wake-up.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -53,6 +54,43 @@ for (const engine of ENGINES) {
       t.after(() => next.stop());
       const unsentEvents = new Set(unsent.map((r) => r.event_id));
       await ok.waitFor((rs) => [...unsentEvents].every((id) => rs.some((r) => r.headers['webhook-id'] === id)), 10_000);
+    });
+
+    test('wake-ups do not repeat a claim that found nothing while the endpoint is stocked; its freed slots claim again', async (t) => {
+      const rx = await startReceiver({ responder: () => ({ hang: true }) });
+      t.after(() => rx.close());
+      const { relay, endpoint: ep } = await relayWithPendingDeliveries(t, engine, `${rx.url}/hang`, 6);
+      const events = await relay.db.selectFrom('webhook_deliveries').select('event_id').where('endpoint_id', '=', ep.id).execute();
+      // One request at a time to the endpoint: three claimed (one sending, two ready) stock it.
+      const worker = manualWorker(relay, { timeoutMs: 30_000, leaseMs: 60_000, concurrency: 4, perEndpointConcurrency: 1, fruitlessClaimPauseMs: 600_000 });
+      let claims = 0;
+      const claim = worker.claim.bind(worker);
+      worker.claim = (...args) => {
+        claims++;
+        return claim(...args);
+      };
+      worker.start();
+      t.after(() => worker.stop());
+      await rx.waitFor((rs) => rs.length >= 1, 10_000);
+      const stocked = async () => (await relay.db.selectFrom('webhook_deliveries').select('id').where('lease_owner', '=', worker.id).execute()).length;
+      for (let i = 0; i < 200 && (await stocked()) < 3; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(await stocked(), 3);
+      // New deliveries are signalled (commits wake the worker): the endpoint stays stocked, so
+      // after one claim that finds nothing the others are skipped.
+      const before = claims;
+      for (let i = 0; i < 50; i++) {
+        worker.wake();
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      assert.ok(claims - before <= 1, `${claims - before} claims after 50 wake-ups`);
+      assert.equal(rx.requests.length, 1, 'still one request at a time');
+
+      // The receiver drops the hanging request and answers again: slots free up, the endpoint
+      // claims again without waiting out the pause, and every event arrives.
+      rx.respondWith({ status: 200 });
+      await rx.down();
+      await rx.up();
+      await rx.waitFor((rs) => events.every((e) => rs.some((r) => r.headers['webhook-id'] === e.event_id)), 20_000);
     });
   });
 }

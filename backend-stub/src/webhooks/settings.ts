@@ -21,6 +21,11 @@ export interface WebhookSettings {
   perEndpointConcurrency: number;
   /** A claimed delivery whose worker died is reclaimed after this long. */
   leaseMs: number;
+  /**
+   * After a claim that left busy endpoints out and found nothing, the next claim with the same
+   * endpoints left out waits this long, whatever wakes the worker meanwhile (worker.ts).
+   */
+  fruitlessClaimPauseMs: number;
   /** How long the previous secret keeps signing after a rotation. */
   rotationGraceMs: number;
   /** Events stay replayable this long after their session ended; then the retention job purges them and the media. */
@@ -99,6 +104,7 @@ export function loadWebhookSettings(env: NodeJS.ProcessEnv, demo: boolean, input
     concurrency: input.concurrency ?? atLeastOne(int(env.EYE_WEBHOOK_CONCURRENCY, 'EYE_WEBHOOK_CONCURRENCY'), 'EYE_WEBHOOK_CONCURRENCY') ?? 32,
     perEndpointConcurrency: input.perEndpointConcurrency ?? atLeastOne(int(env.EYE_WEBHOOK_PER_ENDPOINT, 'EYE_WEBHOOK_PER_ENDPOINT'), 'EYE_WEBHOOK_PER_ENDPOINT') ?? 16,
     leaseMs: input.leaseMs ?? timeoutMs + 30_000,
+    fruitlessClaimPauseMs: input.fruitlessClaimPauseMs ?? 25,
     rotationGraceMs: input.rotationGraceMs ?? 24 * 3_600_000,
     retentionMs: input.retentionMs ?? 72 * 3_600_000,
     retentionIntervalMs: input.retentionIntervalMs ?? 3_600_000,

@@ -139,12 +139,22 @@ export class DeliveryWorker {
   private wakePending = false;
   private listener: pg.Client | null = null;
   private walWatcher: FSWatcher | null = null;
-  private readonly onSignal = () => { this.wake(); };
+  /**
+   * This process stored deliveries. On PostgreSQL the signal comes before the commit (the rows are
+   * not visible yet) and the commit's NOTIFY follows: while LISTEN is up the signal would only cost
+   * a claim that finds nothing (and a read of the next due time), once per flag.
+   */
+  private readonly onSignal = () => {
+    if (this.listener && isPostgres(this.deps.db)) return;
+    this.wake();
+  };
   /** Outcomes of attempts that finish together are written in one transaction. */
   private readonly outcomes: GroupCommit<Outcome>;
   private refillTimer: NodeJS.Timeout | null = null;
   /** The last claim found nothing due: freed slots wait for a signal or the next due time, not claim again. */
   private lastClaimEmpty = false;
+  /** When the last claim left endpoints out and found nothing: the time and those endpoints. */
+  private fruitless: { at: number; excluded: ReadonlySet<string> } | null = null;
   /** Sealed secret -> secret: a sealed value never changes meaning (rotation writes a new one). */
   private readonly openedSecrets = new Map<string, string>();
   /** Webhook hosts' DNS answers, checked against the target policy at every attempt. */
@@ -255,6 +265,12 @@ export class DeliveryWorker {
     else this.sendingByEndpoint.delete(endpointId);
     if (!this.running) return;
     this.dispatch();
+    // The last claim found nothing because this endpoint was stocked: its stock is low again.
+    if (this.fruitless?.excluded.has(endpointId) && !this.excludedEndpoints().includes(endpointId)) {
+      this.fruitless = null;
+      this.wake();
+      return;
+    }
     if (this.lastClaimEmpty || this.claimRoom() <= 0) return;
     if (this.ready.length <= this.lowWater()) this.wake();
     else if (this.sending < this.deps.settings.concurrency) {
@@ -356,14 +372,20 @@ export class DeliveryWorker {
       this.dispatch();
       const room = this.claimRoom();
       // Claim when few are ready, or when a slot is free that no ready delivery may take.
-      const claiming = room > 0 && (this.ready.length <= this.lowWater() || this.sending < concurrency);
+      const wanted = room > 0 && (this.ready.length <= this.lowWater() || this.sending < concurrency);
+      const excluded = wanted ? this.excludedEndpoints() : [];
+      const pauseMs = wanted ? this.fruitlessPauseMs(excluded) : 0;
+      const claiming = wanted && pauseMs === 0;
       let claimed: Claimed[] = [];
       try {
-        if (claiming) claimed = await this.claim(room);
+        if (claiming) claimed = await this.claim(room, excluded);
       } catch (err) {
         this.deps.log.error({ err }, 'webhook worker: claim failed');
       }
-      if (claiming) this.lastClaimEmpty = claimed.length === 0;
+      if (claiming) {
+        this.lastClaimEmpty = claimed.length === 0;
+        this.fruitless = claimed.length === 0 && excluded.length > 0 ? { at: performance.now(), excluded: new Set(excluded) } : null;
+      }
       if (claimed.length > 0) {
         const rows = this.rowsOf(claimed);
         rows.catch(() => {}); // each delivery awaits it and reports a failure itself
@@ -376,7 +398,7 @@ export class DeliveryWorker {
       if (!this.isRunning()) break;
       // A full claim: more may be due (the room refills as requests finish).
       if (claimed.length > 0 && claimed.length === room && this.claimRoom() > 0) continue;
-      let waitMs = pollIntervalMs;
+      let waitMs = pauseMs > 0 ? Math.min(pollIntervalMs, pauseMs) : pollIntervalMs;
       // After a claim, the requests it started wake the loop when they finish; only an empty claim
       // needs to know when the next delivery (a scheduled retry) falls due.
       if (claiming && claimed.length === 0) {
@@ -440,26 +462,65 @@ export class DeliveryWorker {
     return Math.max(0, Date.parse(row.due) - clockNow());
   }
 
+  /** Claimed and not yet answered here, per endpoint (sending or ready). */
+  private claimedLoad(): Map<string, number> {
+    const load = new Map(this.sendingByEndpoint);
+    for (const r of this.ready) load.set(r.claimed.endpoint_id, (load.get(r.claimed.endpoint_id) ?? 0) + 1);
+    return load;
+  }
+
+  private claimCaps(): { perEndpoint: number; busyCap: number } {
+    const { concurrency, perEndpointConcurrency } = this.deps.settings;
+    return { perEndpoint: 3 * perEndpointConcurrency, busyCap: 2 * concurrency - reservedSlots(concurrency) };
+  }
+
+  /**
+   * Endpoints left out of the next claim's query, so that a backlog of theirs cannot fill the
+   * candidate window and hide the due deliveries of others: those with two rounds of requests
+   * (2 x perEndpointConcurrency) claimed already, or every endpoint with claims when the worker's
+   * busy share is used up. An endpoint gets more only once its stock runs below two rounds, and then
+   * a round at once (up to three rounds, claim()): one claim per freed slot cost a transaction per
+   * delivery under a steady flow.
+   */
+  private excludedEndpoints(): string[] {
+    const { busyCap } = this.claimCaps();
+    const stocked = 2 * this.deps.settings.perEndpointConcurrency;
+    const active = this.sending + this.ready.length;
+    return [...this.claimedLoad()].filter(([, n]) => n >= stocked || active >= busyCap).map(([id]) => id);
+  }
+
+  /**
+   * How long the next claim should wait: after a claim that left endpoints out and found nothing,
+   * while every endpoint it left out is still left out, the rest of settings.fruitlessClaimPauseMs;
+   * else 0. New deliveries signalled meanwhile are most likely the busy endpoints' own: without the
+   * pause, every commit cost a fruitless claim (and a read of the next due time), and under a
+   * steady flow of flags to one endpoint at its limit those claims, walking that endpoint's due
+   * deliveries, took most of the relay's CPU (ingest fell to a fifth of the offered rate).
+   */
+  private fruitlessPauseMs(excluded: readonly string[]): number {
+    const f = this.fruitless;
+    if (!f) return 0;
+    const left = this.deps.settings.fruitlessClaimPauseMs - (performance.now() - f.at);
+    if (left <= 0) return 0;
+    const now = new Set(excluded);
+    for (const id of f.excluded) if (!now.has(id)) return 0; // a busy endpoint has room again
+    return Math.ceil(left);
+  }
+
   /**
    * Claims up to `limit` due deliveries and inserts their attempt rows, in one short transaction.
    * An endpoint may have at most 3 x perEndpointConcurrency claimed and not yet answered here
    * (sending or ready), and endpoints that have some share all but reservedSlots of the worker's
    * room, so slow or hanging endpoints cannot take every claim.
    */
-  async claim(limit: number): Promise<Claimed[]> {
+  async claim(limit: number, excluded = this.excludedEndpoints()): Promise<Claimed[]> {
     const now = nowDate();
     const nowIso = now.toISOString();
     const leaseUntil = new Date(now.getTime() + this.deps.settings.leaseMs).toISOString();
     const me = this.id;
-    const { concurrency, perEndpointConcurrency } = this.deps.settings;
-    const perEndpoint = 3 * perEndpointConcurrency;
-    const busyCap = 2 * concurrency - reservedSlots(concurrency);
-    const load = new Map(this.sendingByEndpoint);
-    for (const r of this.ready) load.set(r.claimed.endpoint_id, (load.get(r.claimed.endpoint_id) ?? 0) + 1);
+    const { perEndpoint, busyCap } = this.claimCaps();
+    const load = this.claimedLoad();
     const active = this.sending + this.ready.length;
-    // Endpoints that may not get another claim now are left out of the query, so that a backlog of
-    // theirs cannot fill the candidate window and hide the due deliveries of other endpoints.
-    const excluded = [...load].filter(([, n]) => n >= perEndpoint || active >= busyCap).map(([id]) => id);
     const held = [...this.held];
     return this.deps.db.transaction().execute(async (trx) => {
       const candidates = await selectCandidates(trx, { nowIso, excludedEndpoints: excluded, heldDeliveries: held, window: limit * 4 });
