@@ -265,7 +265,7 @@ export class DeliveryWorker {
     else this.sendingByEndpoint.delete(endpointId);
     if (!this.running) return;
     this.dispatch();
-    // The last claim found nothing because this endpoint was stocked: its stock is low again.
+    // The last claim found nothing because this endpoint had its fill: it has room again.
     if (this.fruitless?.excluded.has(endpointId) && !this.excludedEndpoints().includes(endpointId)) {
       this.fruitless = null;
       this.wake();
@@ -475,18 +475,14 @@ export class DeliveryWorker {
   }
 
   /**
-   * Endpoints left out of the next claim's query, so that a backlog of theirs cannot fill the
-   * candidate window and hide the due deliveries of others: those with two rounds of requests
-   * (2 x perEndpointConcurrency) claimed already, or every endpoint with claims when the worker's
-   * busy share is used up. An endpoint gets more only once its stock runs below two rounds, and then
-   * a round at once (up to three rounds, claim()): one claim per freed slot cost a transaction per
-   * delivery under a steady flow.
+   * Endpoints that may not get another claim now (perEndpoint claimed, or every endpoint with
+   * claims when the worker's busy share is used up). They are left out of the claim's query, so
+   * that a backlog of theirs cannot fill the candidate window and hide the due deliveries of others.
    */
   private excludedEndpoints(): string[] {
-    const { busyCap } = this.claimCaps();
-    const stocked = 2 * this.deps.settings.perEndpointConcurrency;
+    const { perEndpoint, busyCap } = this.claimCaps();
     const active = this.sending + this.ready.length;
-    return [...this.claimedLoad()].filter(([, n]) => n >= stocked || active >= busyCap).map(([id]) => id);
+    return [...this.claimedLoad()].filter(([, n]) => n >= perEndpoint || active >= busyCap).map(([id]) => id);
   }
 
   /**
