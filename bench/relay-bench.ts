@@ -238,6 +238,20 @@ async function deliveryCounts(store: RelayStore): Promise<Record<string, number>
   });
 }
 
+/**
+ * Waits until no delivery is pending (up to `timeoutMs`), so that a latency phase starts from an
+ * empty backlog: one left by a saturated phase before it delayed the next phase's webhooks.
+ */
+async function untilDrained(store: RelayStore, timeoutMs: number, log: (line: string) => void): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  let pending = (await deliveryCounts(store)).pending ?? 0;
+  while (pending > 0 && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 500));
+    pending = (await deliveryCounts(store)).pending ?? 0;
+  }
+  if (pending > 0) log(`  ${pending} deliveries still pending after ${timeoutMs / 1000} s; the next phase starts with them`);
+}
+
 /** Real receivers on several ports; endpoint k is `/hook/k` on receiver k mod n. */
 interface Receivers {
   list: Receiver[];
@@ -434,6 +448,7 @@ export async function benchWebhooks(engine: Engine, o: BenchOptions & { backlog:
       const sessions = await createSessions(relay.url, apiKeyOf(relay), 200);
       try {
         for (const [key, rate] of rates) {
+          await untilDrained(store, 180_000, o.log);
           const r = await flagToWebhook(relay.url, itemAt(receivers.list, 0, 'receivers'), sessions, rate, o.latencySeconds, `l${key}`);
           inRelay[key] = r;
           o.log(`  ${engine} flag->webhook at ${rate}/s, worker in the relay: p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms max ${r.maxMs} ms (${r.webhooksMatched}/${r.flagsAccepted} matched, ${r.ingestFailed} failed)`);
@@ -445,6 +460,7 @@ export async function benchWebhooks(engine: Engine, o: BenchOptions & { backlog:
       const worker = await spawnRelay(store, { env: { ...BENCH_ENV, EYE_CHILD_ROLE: 'worker' } });
       try {
         for (const [key, rate] of rates) {
+          await untilDrained(store, 180_000, o.log);
           const r = await flagToWebhook(relay.url, itemAt(receivers.list, 0, 'receivers'), sessions, rate, o.latencySeconds, `w${key}`);
           separate[key] = r;
           o.log(`  ${engine} flag->webhook at ${rate}/s, eye-relay worker process: p50 ${r.p50Ms} ms p99 ${r.p99Ms} ms max ${r.maxMs} ms (${r.webhooksMatched}/${r.flagsAccepted} matched, ${r.ingestFailed} failed)`);
