@@ -139,15 +139,7 @@ export class DeliveryWorker {
   private wakePending = false;
   private listener: pg.Client | null = null;
   private walWatcher: FSWatcher | null = null;
-  /**
-   * This process stored deliveries. On PostgreSQL the signal comes before the commit (the rows are
-   * not visible yet) and the commit's NOTIFY follows: while LISTEN is up the signal would only cost
-   * a claim that finds nothing (and a read of the next due time), once per flag.
-   */
-  private readonly onSignal = () => {
-    if (this.listener && isPostgres(this.deps.db)) return;
-    this.wake();
-  };
+  private readonly onSignal = () => { this.wake(); };
   /** Outcomes of attempts that finish together are written in one transaction. */
   private readonly outcomes: GroupCommit<Outcome>;
   private refillTimer: NodeJS.Timeout | null = null;
