@@ -2,13 +2,14 @@
  * The worker claims ahead (up to twice its concurrency), so a freed slot is refilled without a
  * database round trip. Claimed deliveries it has not sent when it stops are handed back: due again
  * at once, their attempt count as before, no attempt row left open. An endpoint stocked with claims
- * is left out of claims; a claim that found nothing then is not repeated at every wake-up.
+ * is left out of claims; a claim that found nothing then is not repeated at every wake-up; after a
+ * claim that took every due delivery, the deliveries of the flags committed next share one claim.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { ENGINES } from '../testing/engines.js';
 import { startReceiver } from '../testing/receiver.js';
-import { manualWorker, relayWithPendingDeliveries } from '../testing/webhook-fixtures.js';
+import { manualWorker, postFlag, relayWithPendingDeliveries } from '../testing/webhook-fixtures.js';
 
 for (const engine of ENGINES) {
   describe(`claiming ahead (${engine})`, () => {
@@ -91,6 +92,31 @@ for (const engine of ENGINES) {
       await rx.down();
       await rx.up();
       await rx.waitFor((rs) => events.every((e) => rs.some((r) => r.headers['webhook-id'] === e.event_id)), 20_000);
+    });
+
+    test('deliveries of flags committed one after another after a claim that took everything share one claim', async (t) => {
+      const rx = await startReceiver();
+      t.after(() => rx.close());
+      const { relay, session } = await relayWithPendingDeliveries(t, engine, `${rx.url}/ok`, 1);
+      // A long coalescing time, so that the flags below all fall within it on a loaded machine.
+      const worker = manualWorker(relay, { claimCoalesceMs: 3000 });
+      let claims = 0;
+      const claim = worker.claim.bind(worker);
+      worker.claim = (...args) => {
+        claims++;
+        return claim(...args);
+      };
+      worker.start();
+      t.after(() => worker.stop());
+      await rx.waitFor((rs) => rs.length >= 1, 10_000);
+      const before = claims;
+      const flags = 10;
+      for (let i = 0; i < flags; i++) assert.equal((await postFlag(relay, session, { type: 'EXIT_FULLSCREEN' })).status, 201);
+      // Each commit signalled the worker: one claim for all of them, not one per flag.
+      const events = await relay.db.selectFrom('webhook_deliveries').select('event_id').execute();
+      assert.ok(events.length >= flags + 1, `${events.length} deliveries`);
+      await rx.waitFor((rs) => events.every((e) => rs.some((r) => r.headers['webhook-id'] === e.event_id)), 20_000);
+      assert.ok(claims - before <= 2, `${claims - before} claims for ${flags} flags committed one after another`);
     });
   });
 }

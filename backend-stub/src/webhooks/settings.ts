@@ -26,6 +26,12 @@ export interface WebhookSettings {
    * endpoints left out waits this long, whatever wakes the worker meanwhile (worker.ts).
    */
   fruitlessClaimPauseMs: number;
+  /**
+   * After a claim that took every due delivery it could (fewer than it had room for), the next
+   * claim waits until this long after it, so that the deliveries of the flags committed meanwhile
+   * share one claim (worker.ts). The most a new delivery waits for its claim because of it.
+   */
+  claimCoalesceMs: number;
   /** How long the previous secret keeps signing after a rotation. */
   rotationGraceMs: number;
   /** Events stay replayable this long after their session ended; then the retention job purges them and the media. */
@@ -105,6 +111,7 @@ export function loadWebhookSettings(env: NodeJS.ProcessEnv, demo: boolean, input
     perEndpointConcurrency: input.perEndpointConcurrency ?? atLeastOne(int(env.EYE_WEBHOOK_PER_ENDPOINT, 'EYE_WEBHOOK_PER_ENDPOINT'), 'EYE_WEBHOOK_PER_ENDPOINT') ?? 16,
     leaseMs: input.leaseMs ?? timeoutMs + 30_000,
     fruitlessClaimPauseMs: input.fruitlessClaimPauseMs ?? 25,
+    claimCoalesceMs: input.claimCoalesceMs ?? 5,
     rotationGraceMs: input.rotationGraceMs ?? 24 * 3_600_000,
     retentionMs: input.retentionMs ?? 72 * 3_600_000,
     retentionIntervalMs: input.retentionIntervalMs ?? 3_600_000,

@@ -147,6 +147,8 @@ export class DeliveryWorker {
   private lastClaimEmpty = false;
   /** When the last claim left endpoints out and found nothing: the time and those endpoints. */
   private fruitless: { at: number; excluded: ReadonlySet<string> } | null = null;
+  /** When the last claim read every due delivery it may take (fewer than its window), else null. */
+  private drainedClaimAt: number | null = null;
   /** Sealed secret -> secret: a sealed value never changes meaning (rotation writes a new one). */
   private readonly openedSecrets = new Map<string, string>();
   /** Webhook hosts' DNS answers, checked against the target policy at every attempt. */
@@ -260,6 +262,7 @@ export class DeliveryWorker {
     // The last claim found nothing because this endpoint had its fill: it has room again.
     if (this.fruitless?.excluded.has(endpointId) && !this.excludedEndpoints().includes(endpointId)) {
       this.fruitless = null;
+      this.drainedClaimAt = null;
       this.wake();
       return;
     }
@@ -366,7 +369,7 @@ export class DeliveryWorker {
       // Claim when few are ready, or when a slot is free that no ready delivery may take.
       const wanted = room > 0 && (this.ready.length <= this.lowWater() || this.sending < concurrency);
       const excluded = wanted ? this.excludedEndpoints() : [];
-      const pauseMs = wanted ? this.fruitlessPauseMs(excluded) : 0;
+      const pauseMs = wanted ? Math.max(this.fruitlessPauseMs(excluded), this.coalescePauseMs()) : 0;
       const claiming = wanted && pauseMs === 0;
       let claimed: Claimed[] = [];
       try {
@@ -496,6 +499,20 @@ export class DeliveryWorker {
   }
 
   /**
+   * How long the next claim should wait so that new deliveries share it: after a claim that read
+   * every due delivery it could take, the rest of settings.claimCoalesceMs; else 0. Until then,
+   * only new commits (or a retry falling due) can give it more. Under a steady flow of flags each
+   * commit signalled the worker, and each signal (and each freed slot) cost a claim transaction
+   * for one delivery, then another claim that found nothing: two commits per flag on top of the
+   * flag's own.
+   */
+  private coalescePauseMs(): number {
+    if (this.drainedClaimAt === null) return 0;
+    const left = this.deps.settings.claimCoalesceMs - (performance.now() - this.drainedClaimAt);
+    return left > 0 ? Math.ceil(left) : 0;
+  }
+
+  /**
    * Claims up to `limit` due deliveries and inserts their attempt rows, in one short transaction.
    * An endpoint may have at most 3 x perEndpointConcurrency claimed and not yet answered here
    * (sending or ready), and endpoints that have some share all but reservedSlots of the worker's
@@ -511,7 +528,9 @@ export class DeliveryWorker {
     const active = this.sending + this.ready.length;
     const held = [...this.held];
     return this.deps.db.transaction().execute(async (trx) => {
-      const candidates = await selectCandidates(trx, { nowIso, excludedEndpoints: excluded, heldDeliveries: held, window: limit * 4 });
+      const window = limit * 4;
+      const candidates = await selectCandidates(trx, { nowIso, excludedEndpoints: excluded, heldDeliveries: held, window });
+      this.drainedClaimAt = candidates.length < window ? performance.now() : null;
       const picked: string[] = [];
       for (const c of candidates) {
         if (picked.length >= limit) break;
