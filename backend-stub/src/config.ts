@@ -84,6 +84,13 @@ export interface RelayConfig {
    */
   ingestGroupCommit: boolean;
   /**
+   * With group commit: while flags arrive less than this many ms apart, a shared transaction waits
+   * this long for more before it starts (EYE_INGEST_GATHER_MS, default 2; 0: never). Flags from
+   * thousands of candidates arrive one at a time, not in bursts of concurrent requests; without it
+   * each took a commit of its own. A flag after a quiet spell is not delayed.
+   */
+  ingestGatherMs: number;
+  /**
    * SQLite page cache of the relay's connection, MiB (EYE_SQLITE_CACHE_MB, default 2). Flags of
    * many sessions touch a leaf page per session in each index keyed by session; when those pages
    * outgrow the cache, every miss is a read from the WAL or the file. Before migration 0014 dropped
@@ -104,6 +111,7 @@ export type ConfigOverrides = Partial<Omit<RelayConfig, 'limits' | 'rateLimit'>>
 
 export const DEFAULTS = {
   sqliteCacheMiB: 2,
+  ingestGatherMs: 2,
   port: 8080,
   host: '0.0.0.0',
   dataDir: './data',
@@ -318,6 +326,7 @@ export function loadConfig(
     trustProxy: bool(e.TRUST_PROXY, false),
     keepAliveMs: int(e.EYE_KEEP_ALIVE_MS, DEFAULTS.keepAliveMs, 'EYE_KEEP_ALIVE_MS', 1000),
     ingestGroupCommit: e.EYE_INGEST_GROUP_COMMIT === 'auto' || bool(e.EYE_INGEST_GROUP_COMMIT, true),
+    ingestGatherMs: int(e.EYE_INGEST_GATHER_MS, DEFAULTS.ingestGatherMs, 'EYE_INGEST_GATHER_MS'),
     sqliteCacheMiB: int(e.EYE_SQLITE_CACHE_MB, DEFAULTS.sqliteCacheMiB, 'EYE_SQLITE_CACHE_MB', 1),
     projectRoot: PROJECT_ROOT,
   };

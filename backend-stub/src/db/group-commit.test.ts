@@ -59,3 +59,36 @@ test('parallel batches of at most maxBatch items, each sorted by `order`', async
   for (const c of commits) assert.deepEqual(c, [...c].sort((a, b) => a - b));
   assert.deepEqual(commits.flat().sort(), [1, 2, 3, 6, 7, 8, 9]);
 });
+
+test('gatherWhenSteadyMs: writes one at a time in a steady flow share a commit; a write after a quiet spell starts at once', async () => {
+  const commits: number[][] = [];
+  // Long enough that the 20 ms gaps below fall inside it on a loaded machine.
+  const group = new GroupCommit<number>(
+    (items) => {
+      commits.push(items);
+      return Promise.resolve();
+    },
+    { gatherWhenSteadyMs: 400 },
+  );
+  await group.write(1);
+  await new Promise((r) => setTimeout(r, 500));
+  await group.write(2); // after a quiet spell: alone, at once
+  const later = [3, 4].map(async (n, i) => {
+    await new Promise((r) => setTimeout(r, 20 * (i + 1)));
+    await group.write(n);
+  });
+  await Promise.all(later);
+  // 3 came 20 ms after 2: its transaction waited, and started once 4 (a second write) was there.
+  assert.deepEqual(commits, [[1], [2], [3, 4]]);
+});
+
+test('gatherWhenSteadyMs: a lone writer that waits for each answer stops waiting after a few misses', async () => {
+  const group = new GroupCommit<number>(() => Promise.resolve(), { gatherWhenSteadyMs: 500 });
+  const started = performance.now();
+  // Each write comes right after the previous one's answer. A write that comes less than 500 ms
+  // after the last one waits out a gathering that nobody joins: without the pause after 4 such
+  // misses, every other write of the 48 (12 s); with it, 4 of them (2 s).
+  for (let n = 0; n < 48; n++) await group.write(n);
+  const elapsed = performance.now() - started;
+  assert.ok(elapsed < 6000, `48 writes one after another took ${elapsed.toFixed(0)} ms`);
+});

@@ -20,9 +20,22 @@ export interface GroupCommitOptions<T> {
    * attempt outcomes: fewer, larger transactions.
    */
   gatherMs?: number;
+  /**
+   * While writes arrive less than this far apart, a transaction waits up to this long before it
+   * starts (default 0: never), until as many writes wait as the previous transaction held (at least
+   * 2). Writers one at a time in a steady flow (flags from thousands of candidates rather than a few
+   * busy clients) then share commits too. A write after a quiet spell starts at once, so a lone
+   * writer is not delayed, and clients that all wait for their answers (a closed loop) start the
+   * next transaction as soon as they are all back, without idling out the time.
+   */
+  gatherWhenSteadyMs?: number;
   /** Told when a shared transaction failed and its items are being retried one by one. */
   onSharedFailure?: (err: unknown, items: number) => void;
 }
+
+/** Gathering waits in a row that no other write joined before gathering pauses, and for how long. */
+const GATHER_MISSES_BEFORE_PAUSE = 4;
+const GATHER_PAUSE_MS = 1000;
 
 export class GroupCommit<T> {
   private queue: { item: T; resolve: () => void; reject: (err: unknown) => void }[] = [];
@@ -30,6 +43,13 @@ export class GroupCommit<T> {
   private scheduled = false;
   private readonly maxBatch: number;
   private readonly parallel: number;
+  private lastWriteAt = -Infinity;
+  /** The pending start of a transaction that gathers writes (gatherWhenSteadyMs), and its aim. */
+  private gathering: { timer: NodeJS.Timeout; until: number; go: () => void } | null = null;
+  private lastBatchSize = 0;
+  /** Gathering waits in a row that nobody joined, and until when gathering is off after too many. */
+  private gatherMisses = 0;
+  private gatherOffUntil = 0;
 
   /** `commit` writes all items in one transaction (it must roll back entirely if it throws). */
   constructor(
@@ -43,15 +63,40 @@ export class GroupCommit<T> {
   write(item: T): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ item, resolve, reject });
+      const steadyMs = this.opts.gatherWhenSteadyMs ?? 0;
+      const at = steadyMs > 0 ? performance.now() : 0;
+      const steady = at - this.lastWriteAt < steadyMs && at >= this.gatherOffUntil;
+      this.lastWriteAt = at;
+      const g = this.gathering;
+      if (g && this.queue.length >= g.until) {
+        // As many as last time are here: start now (with the writers of this turn).
+        clearTimeout(g.timer);
+        this.gathering = null;
+        this.gatherMisses = 0;
+        setImmediate(g.go);
+      }
       if (!this.scheduled && this.active < this.parallel) {
         this.scheduled = true;
-        // Let writers of the same turn of the event loop (or of gatherMs) join the first transaction.
+        // Let writers of the same turn of the event loop (or of the gathering time) join the first transaction.
         const go = () => {
           this.scheduled = false;
           this.fill();
         };
         if (this.opts.gatherMs) setTimeout(go, this.opts.gatherMs);
-        else setImmediate(go);
+        else if (steady) {
+          const timer = setTimeout(() => {
+            this.gathering = null;
+            // Nobody joined: one client writing one at a time (each write waits for the last one's
+            // answer) would wait out every gathering. After a few such misses, a pause.
+            if (this.queue.length > 1) this.gatherMisses = 0;
+            else if (++this.gatherMisses >= GATHER_MISSES_BEFORE_PAUSE) {
+              this.gatherMisses = 0;
+              this.gatherOffUntil = performance.now() + GATHER_PAUSE_MS;
+            }
+            go();
+          }, steadyMs);
+          this.gathering = { timer, until: Math.max(2, this.lastBatchSize), go };
+        } else setImmediate(go);
       }
     });
   }
@@ -67,6 +112,7 @@ export class GroupCommit<T> {
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
+      this.lastBatchSize = batch.length;
       const order = this.opts.order;
       if (order) batch.sort((a, b) => order(a.item, b.item));
       try {

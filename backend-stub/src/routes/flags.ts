@@ -108,7 +108,7 @@ async function readMultipart(request: FastifyRequest, maxBytes: number): Promise
 export const flagRoutes: FastifyPluginAsync = routePlugin((app) => {
   const config = app.relayConfig;
   const ctx = (): Ctx => ({ db: app.db, engine: app.dbEngine, config });
-  const shared = config.ingestGroupCommit ? groupIngest(app.db, app.dbEngine, { log: app.log }) : undefined;
+  const shared = config.ingestGroupCommit ? groupIngest(app.db, app.dbEngine, { gatherMs: config.ingestGatherMs, log: app.log }) : undefined;
   const maxMedia = Math.max(config.limits.imageBytes, config.limits.audioBytes);
   /** The largest multipart flag: the media file and every allowed field at the JSON limit, plus framing. */
   const maxMultipartBytes = maxMedia + MULTIPART_FIELDS.size * config.limits.jsonBodyBytes + 64 * 1024;

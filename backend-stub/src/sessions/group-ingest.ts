@@ -38,11 +38,13 @@ async function runBySession(units: Unit[], trx: Transaction<Database>): Promise<
  * The transaction first locks all its sessions in one statement, in session-id order, so parallel
  * shared transactions (PostgreSQL) lock sessions in the same order and never deadlock each other.
  * Then bodies run: on SQLite one after another, on PostgreSQL those of different sessions together.
+ * While flags arrive less than `gatherMs` apart, a transaction waits that long for more before it
+ * starts (config.ingestGatherMs), so flags of many candidates arriving one at a time share commits.
  */
 export function groupIngest(
   db: Kysely<Database>,
   engine: DbEngine,
-  opts: { maxBatch?: number; parallel?: number; log?: { warn(obj: object, msg: string): void } } = {},
+  opts: { maxBatch?: number; parallel?: number; gatherMs?: number; log?: { warn(obj: object, msg: string): void } } = {},
 ): SharedTransactions {
   const group = new GroupCommit<Unit>(
     (units) =>
@@ -53,6 +55,7 @@ export function groupIngest(
       }),
     {
       maxBatch: opts.maxBatch ?? 64,
+      gatherWhenSteadyMs: opts.gatherMs ?? 0,
       // SQLite has one connection; PostgreSQL overlaps a few transactions, leaving pool connections
       // to the webhook worker and the other routes.
       parallel: opts.parallel ?? (engine === 'postgres' ? 4 : 1),
