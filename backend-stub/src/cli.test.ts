@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { dbOptionsOf, describeConfig, loadConfig, parseFlags } from './config.js';
-import { openDatabase } from './db/connect.js';
+import { openDatabase, SQLITE_PAGE_SIZE } from './db/connect.js';
 import { DEMO_API_KEY, findTenantByKey } from './tenants.js';
 import { runCli } from './testing/cli-run.js';
 import { TEST_PG_URL } from './testing/engines.js';
 import pg from 'pg';
 import { sql } from 'kysely';
+import BetterSqlite3 from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 
 const BIN = fileURLToPath(new URL('../bin/eye-relay.mjs', import.meta.url));
@@ -70,6 +71,33 @@ describe('relay configuration', () => {
       assert.equal(await cacheOf({}), -2048, 'default 2 MiB (negative: KiB)');
       assert.equal(await cacheOf({ EYE_SQLITE_CACHE_MB: '8' }), -8192);
       assert.throws(() => loadConfig({ EYE_SECRET: 's'.repeat(40), EYE_SQLITE_CACHE_MB: '0' }), /EYE_SQLITE_CACHE_MB must be an integer >= 1/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a new SQLite database gets 1 KiB pages; an existing one keeps its own and opens as before', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eye-pages-'));
+    const pageSizeOf = async (file: string) => {
+      const { db } = openDatabase(dbOptionsOf(loadConfig({ EYE_SECRET: 's'.repeat(40), DATABASE_URL: join(dir, file) })));
+      try {
+        await sql`create table if not exists t (x integer)`.execute(db);
+        await sql`insert into t values (1)`.execute(db);
+        const rows = (await sql<{ n: number }>`select count(*) as n from t`.execute(db)).rows;
+        return { pageSize: (await sql<{ page_size: number }>`pragma page_size`.execute(db)).rows[0]?.page_size, rows: rows[0]?.n };
+      } finally {
+        await db.destroy();
+      }
+    };
+    try {
+      assert.deepEqual(await pageSizeOf('new.sqlite'), { pageSize: SQLITE_PAGE_SIZE, rows: 1 });
+      assert.equal(SQLITE_PAGE_SIZE, 1024);
+      // A database made with SQLite's default page size (an earlier relay's) is not rewritten.
+      const old = new BetterSqlite3(join(dir, 'old.sqlite'));
+      old.pragma('journal_mode = WAL');
+      old.exec('create table t (x integer)');
+      old.close();
+      assert.deepEqual(await pageSizeOf('old.sqlite'), { pageSize: 4096, rows: 1 });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -103,6 +103,17 @@ function withStatementCache(sqlite: BetterSqlite3.Database, beforeClose: () => v
 }
 
 /** The file of a SQLite database URL (a path, or `sqlite:` / `sqlite://` and a path). */
+/**
+ * Page size of a new SQLite database. A commit writes every page it changed to the WAL, whole, and
+ * a shared ingest transaction changes a page per session in each table or index keyed by session
+ * (the flags' primary key, the sessions row, the events' session index, ...): with flags of many
+ * sessions, it writes a few pages per flag whatever their size. 1 KiB pages write a quarter of
+ * the bytes of SQLite's 4 KiB default for the same rows. Measured (autocannon c=32, two alternating
+ * pairs): 7,000 / 7,600 -> 9,900 / 9,300 flags per s, relay CPU 0.156 / 0.144 -> 0.110 / 0.118 ms per
+ * flag; webhook delivery and steady flags with a webhook within noise; 512 B pages no better.
+ */
+export const SQLITE_PAGE_SIZE = 1024;
+
 export function sqliteFileOf(databaseUrl: string): string {
   return resolve(databaseUrl.replace(/^sqlite:(\/\/)?/i, ''));
 }
@@ -132,6 +143,8 @@ export function openDatabase(opts: DbOptions): { db: Kysely<Database>; engine: D
   const file = sqliteFileOf(opts.databaseUrl);
   mkdirSync(dirname(file), { recursive: true });
   const sqlite = new BetterSqlite3(file);
+  // Only a new, empty database takes it (an existing one keeps its page size; see SQLITE_PAGE_SIZE).
+  sqlite.pragma(`page_size = ${SQLITE_PAGE_SIZE}`);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
