@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { now, shiftClock, useClock } from './clock.js';
+import { now, nowIso, shiftClock, useClock } from './clock.js';
 import { signSessionToken, verifySessionToken } from './tokens.js';
 import { nextStepAfterFailure, DEFAULT_RETRY_POLICY } from './webhooks/schedule.js';
 import { signatureHeaders } from './webhooks/signing.js';
@@ -35,4 +35,17 @@ test('a Retry-After date in the past (receiver clock ahead, or ours jumped) retr
   const policy = { ...DEFAULT_RETRY_POLICY, jitter: 0 };
   const steps = [1, 2, 3, 4].map((n) => nextStepAfterFailure(n, 503, past, policy, t));
   assert.deepEqual(steps, [{ kind: 'retry', delayMs: 0 }, { kind: 'retry', delayMs: 0 }, { kind: 'retry', delayMs: 0 }, { kind: 'give_up' }]);
+});
+
+test('nowIso follows the relay clock, including a clock that moves back', () => {
+  let t = 1_800_000_000_000;
+  useClock({ now: () => t });
+  assert.equal(nowIso(), '2027-01-15T08:00:00.000Z');
+  assert.equal(nowIso(), '2027-01-15T08:00:00.000Z');
+  t += 1;
+  assert.equal(nowIso(), '2027-01-15T08:00:00.001Z');
+  t -= 60_000;
+  assert.equal(nowIso(), '2027-01-15T07:59:00.001Z');
+  shiftClock(0);
+  assert.equal(Math.abs(Date.parse(nowIso()) - Date.now()) < 60_000, true);
 });

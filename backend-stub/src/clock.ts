@@ -24,8 +24,17 @@ export function nowDate(): Date {
   return new Date(current.now());
 }
 
+/** The last nowIso() answer and its millisecond: flags arriving together share it (toISOString is not cheap). */
+let lastIsoMs = NaN;
+let lastIso = '';
+
 export function nowIso(): string {
-  return new Date(current.now()).toISOString();
+  const ms = current.now();
+  if (ms !== lastIsoMs) {
+    lastIso = new Date(ms).toISOString();
+    lastIsoMs = ms;
+  }
+  return lastIso;
 }
 
 /** Replaces the clock (tests); returns the previous one. */
