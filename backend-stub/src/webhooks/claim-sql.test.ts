@@ -9,8 +9,8 @@ import { describe, test } from 'node:test';
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { ENGINES } from '../testing/engines.js';
-import { manualWorker, relayWithPendingDeliveries } from '../testing/webhook-fixtures.js';
-import { candidatesQuery, claimUpdate, planInClaimOrder } from './claim-sql.js';
+import { manualWorker, registerEndpoint, relayWithPendingDeliveries } from '../testing/webhook-fixtures.js';
+import { candidatesQuery, claimUpdate, mayFindBesides, planInClaimOrder } from './claim-sql.js';
 import { isPostgres } from './outbox.js';
 
 const BACKLOG = 3000;
@@ -69,6 +69,29 @@ for (const engine of ENGINES) {
       });
       assert.deepEqual(claimed.map((c) => c.id).sort(), [...picked].sort());
       assert.ok(claimed.every((c) => c.attempts === first.attempts + 1));
+    });
+
+    test('a claim that leaves out every enabled endpoint reads none of their due deliveries', async (t) => {
+      const { relay, endpoint: ep } = await relayWithPendingDeliveries(t, engine, 'http://127.0.0.1:9/hook', 3);
+      const filter = { nowIso: new Date(Date.now() + 60_000).toISOString(), excludedEndpoints: [ep.id], heldDeliveries: [], window: 64 };
+      /** Whether the claim's candidate read walks the due deliveries (SQLite: whether the worker runs it at all). */
+      const readsDeliveries = () =>
+        relay.db.transaction().execute(async (trx) => {
+          await planInClaimOrder(trx);
+          if (!(await mayFindBesides(trx, filter.excludedEndpoints))) return false;
+          if (!isPostgres(trx)) return true;
+          const c = candidatesQuery(trx, filter).compile();
+          const { rows } = await trx.executeQuery<Record<string, string>>(CompiledQuery.raw(`explain (analyze, costs off, timing off) ${c.sql}`, [...c.parameters]));
+          const plan = rows.map((r) => r['QUERY PLAN']).join('\n');
+          assert.match(plan, /claim_idx/, plan);
+          return !/claim_idx[^\n]*never executed/.test(plan);
+        });
+      assert.equal(await readsDeliveries(), false, 'the only endpoint is left out');
+      const other = await registerEndpoint(relay, 'http://127.0.0.1:9/other', ['proctoring_event.*']);
+      assert.equal(await readsDeliveries(), true, 'another enabled endpoint may have due deliveries');
+      await relay.db.updateTable('webhook_endpoints').set({ enabled: 0 }).where('id', '=', other.id).execute();
+      assert.equal(await readsDeliveries(), false, 'the other one is disabled');
+      assert.equal(await relay.db.transaction().execute((trx) => mayFindBesides(trx, [])), true, 'nothing left out');
     });
 
     test('a claim hands its deliveries out in claim order, whatever order the UPDATE returns them in', async (t) => {

@@ -36,6 +36,24 @@ export async function selectCandidates(trx: Kysely<Database>, f: CandidateFilter
   return candidatesQuery(trx, f).execute();
 }
 
+/** Enabled endpoints other than `excluded` (at most one: whether there is any). */
+const otherEndpoints = (trx: Kysely<Database>, excluded: readonly string[]) =>
+  trx.selectFrom('webhook_endpoints as x').select('x.id').where('x.enabled', '=', 1).where(inIds(trx, 'x.id', excluded, true)).limit(1);
+
+/**
+ * Whether a claim that leaves `excluded` out may find anything: an enabled endpoint besides them
+ * exists. When none does, its candidate read would walk every due delivery of the excluded ones (a
+ * backlog of tens of thousands when the only endpoint is at its share under load) to find nothing.
+ * SQLite asks first (in process, no round trip; it would not skip the walk for a false EXISTS in
+ * the candidate read). PostgreSQL needs no question: the candidate read carries the same test as
+ * an uncorrelated EXISTS, which it checks once before the scan (a one-time filter).
+ */
+export async function mayFindBesides(trx: Kysely<Database>, excluded: readonly string[]): Promise<boolean> {
+  if (excluded.length === 0 || isPostgres(trx)) return true;
+  const row = await otherEndpoints(trx, excluded).executeTakeFirst();
+  return row !== undefined;
+}
+
 /** For the rest of transaction `trx`: PostgreSQL may not sort (see selectCandidates). */
 export async function planInClaimOrder(trx: Kysely<Database>): Promise<void> {
   if (isPostgres(trx)) await sql`set local enable_sort = off`.execute(trx);
@@ -52,6 +70,8 @@ export function candidatesQuery(trx: Kysely<Database>, f: CandidateFilter) {
     .where('e.enabled', '=', 1)
     // The lists as one parameter each: one statement text whatever their length (db/hot-sql.ts).
     .$if(f.excludedEndpoints.length > 0, (q) => q.where(inIds(trx, 'd.endpoint_id', f.excludedEndpoints, true)))
+    // See mayFindBesides: checked once, before the scan.
+    .$if(f.excludedEndpoints.length > 0 && isPostgres(trx), (q) => q.where((eb) => eb.exists(otherEndpoints(trx, f.excludedEndpoints))))
     .$if(f.heldDeliveries.length > 0, (q) => q.where(inIds(trx, 'd.id', f.heldDeliveries, true)))
     .orderBy('d.next_attempt_at')
     .orderBy('d.id')

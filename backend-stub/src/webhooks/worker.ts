@@ -26,7 +26,7 @@ import { GroupCommit } from '../db/group-commit.js';
 import { inIds } from '../db/hot-sql.js';
 import type { Database } from '../db/schema.js';
 import { signMediaUrl } from '../media/signed-url.js';
-import { claimUpdate, insertAttempts, planInClaimOrder, selectCandidates, statusByRow } from './claim-sql.js';
+import { claimUpdate, insertAttempts, mayFindBesides, planInClaimOrder, selectCandidates, statusByRow } from './claim-sql.js';
 import { DNS_CACHE_DEFAULTS, DnsCache } from './dns-cache.js';
 import { buildEnvelope } from './envelope.js';
 import { releaseHeldDeliveries } from './hold.js';
@@ -528,6 +528,7 @@ export class DeliveryWorker {
     const active = this.sending + this.ready.length;
     const held = [...this.held];
     return this.deps.db.transaction().execute(async (trx) => {
+      if (!(await mayFindBesides(trx, excluded))) return [];
       const window = limit * 4;
       const candidates = await selectCandidates(trx, { nowIso, excludedEndpoints: excluded, heldDeliveries: held, window });
       this.drainedClaimAt = candidates.length < window ? performance.now() : null;
