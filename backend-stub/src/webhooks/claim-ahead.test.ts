@@ -10,6 +10,18 @@ import { describe, test } from 'node:test';
 import { ENGINES } from '../testing/engines.js';
 import { startReceiver } from '../testing/receiver.js';
 import { manualWorker, postFlag, relayWithPendingDeliveries } from '../testing/webhook-fixtures.js';
+import type { DeliveryWorker } from './worker.js';
+
+/** Counts the worker's claims from now on. */
+function countingClaims(worker: DeliveryWorker): { count: number } {
+  const counter = { count: 0 };
+  const claim = worker.claim.bind(worker);
+  worker.claim = (...args) => {
+    counter.count++;
+    return claim(...args);
+  };
+  return counter;
+}
 
 for (const engine of ENGINES) {
   describe(`claiming ahead (${engine})`, () => {
@@ -64,12 +76,7 @@ for (const engine of ENGINES) {
       const events = await relay.db.selectFrom('webhook_deliveries').select('event_id').where('endpoint_id', '=', ep.id).execute();
       // One request at a time to the endpoint: three claimed (one sending, two ready) stock it.
       const worker = manualWorker(relay, { timeoutMs: 30_000, leaseMs: 60_000, concurrency: 4, perEndpointConcurrency: 1, fruitlessClaimPauseMs: 600_000 });
-      let claims = 0;
-      const claim = worker.claim.bind(worker);
-      worker.claim = (...args) => {
-        claims++;
-        return claim(...args);
-      };
+      const claims = countingClaims(worker);
       worker.start();
       t.after(() => worker.stop());
       await rx.waitFor((rs) => rs.length >= 1, 10_000);
@@ -78,12 +85,12 @@ for (const engine of ENGINES) {
       assert.equal(await stocked(), 3);
       // New deliveries are signalled (commits wake the worker): the endpoint stays stocked, so
       // after one claim that finds nothing the others are skipped.
-      const before = claims;
+      const before = claims.count;
       for (let i = 0; i < 50; i++) {
         worker.wake();
         await new Promise((r) => setTimeout(r, 2));
       }
-      assert.ok(claims - before <= 1, `${claims - before} claims after 50 wake-ups`);
+      assert.ok(claims.count - before <= 1, `${claims.count - before} claims after 50 wake-ups`);
       assert.equal(rx.requests.length, 1, 'still one request at a time');
 
       // The receiver drops the hanging request and answers again: slots free up, the endpoint
@@ -100,23 +107,18 @@ for (const engine of ENGINES) {
       const { relay, session } = await relayWithPendingDeliveries(t, engine, `${rx.url}/ok`, 1);
       // A long coalescing time, so that the flags below all fall within it on a loaded machine.
       const worker = manualWorker(relay, { claimCoalesceMs: 3000 });
-      let claims = 0;
-      const claim = worker.claim.bind(worker);
-      worker.claim = (...args) => {
-        claims++;
-        return claim(...args);
-      };
+      const claims = countingClaims(worker);
       worker.start();
       t.after(() => worker.stop());
       await rx.waitFor((rs) => rs.length >= 1, 10_000);
-      const before = claims;
+      const before = claims.count;
       const flags = 10;
       for (let i = 0; i < flags; i++) assert.equal((await postFlag(relay, session, { type: 'EXIT_FULLSCREEN' })).status, 201);
       // Each commit signalled the worker: one claim for all of them, not one per flag.
       const events = await relay.db.selectFrom('webhook_deliveries').select('event_id').execute();
       assert.ok(events.length >= flags + 1, `${events.length} deliveries`);
       await rx.waitFor((rs) => events.every((e) => rs.some((r) => r.headers['webhook-id'] === e.event_id)), 20_000);
-      assert.ok(claims - before <= 2, `${claims - before} claims for ${flags} flags committed one after another`);
+      assert.ok(claims.count - before <= 2, `${claims.count - before} claims for ${flags} flags committed one after another`);
     });
   });
 }
