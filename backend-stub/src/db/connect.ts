@@ -102,7 +102,6 @@ function withStatementCache(sqlite: BetterSqlite3.Database, beforeClose: () => v
   };
 }
 
-/** The file of a SQLite database URL (a path, or `sqlite:` / `sqlite://` and a path). */
 /**
  * Page size of a new SQLite database. A commit writes every page it changed to the WAL, whole, and
  * a shared ingest transaction changes a page per session in each table or index keyed by session
@@ -114,6 +113,7 @@ function withStatementCache(sqlite: BetterSqlite3.Database, beforeClose: () => v
  */
 export const SQLITE_PAGE_SIZE = 1024;
 
+/** The file of a SQLite database URL (a path, or `sqlite:` / `sqlite://` and a path). */
 export function sqliteFileOf(databaseUrl: string): string {
   return resolve(databaseUrl.replace(/^sqlite:(\/\/)?/i, ''));
 }

@@ -27,8 +27,8 @@ export interface WebhookSettings {
    */
   fruitlessClaimPauseMs: number;
   /**
-   * After a claim that took every due delivery it could (fewer than it had room for), the next
-   * claim waits until this long after it, so that the deliveries of the flags committed meanwhile
+   * After a claim that read every due delivery it could take (fewer than its candidate window),
+   * the next claim waits until this long after it, so that the deliveries of the flags committed meanwhile
    * share one claim (worker.ts). The most a new delivery waits for its claim because of it.
    */
   claimCoalesceMs: number;
