@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sql, type Transaction } from 'kysely';
+import { Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { ENGINES } from '../testing/engines.js';
 import { startTestRelay, type TestRelay } from '../testing/harness.js';
@@ -158,6 +158,47 @@ for (const engine of ENGINES) {
       const ids = (type: string) => burst.filter(({ flag }) => flag.type === type).map(({ flag }) => flag.id as string);
       assert.deepEqual(flagIdsTo(all.id), ids('TAB_NOT_FOCUS').concat(ids('EXIT_FULLSCREEN')).sort(), 'every flag to the endpoint without a filter');
       assert.deepEqual(flagIdsTo(tabOnly.id), ids('TAB_NOT_FOCUS').sort(), 'only tab switches to the filtered one');
+    });
+
+    it("a shared transaction's deliveries: one statement for its flags of different sessions on PostgreSQL (a round trip each before), one per flag on SQLite (in process)", async (t) => {
+      const endpoint = await registerEndpoint(relay, 'http://127.0.0.1:9/burst', ['proctoring_event.*']);
+      const sessions = await Promise.all(Array.from({ length: 8 }, () => relay.createSession()));
+      const shared = groupIngest(relay.db, relay.engine, { parallel: 1 });
+      const flags = sessions.map((s) => ({ s, flag: flagOf(s, 'EXIT_FULLSCREEN') }));
+      const inserts: string[] = [];
+      // Every statement text the relay sends by hand (db/hot-sql.ts) passes here, transactions
+      // included; the original is called with the same `this`.
+      // eslint-disable-next-line @typescript-eslint/unbound-method
+      const executeQuery = Kysely.prototype.executeQuery;
+      Kysely.prototype.executeQuery = function (this: Kysely<Database>, ...args: Parameters<typeof executeQuery>) {
+        const [query] = args;
+        if ('sql' in query && query.sql.startsWith('insert into webhook_deliveries')) inserts.push(query.sql);
+        return executeQuery.apply(this, args);
+      } as typeof executeQuery;
+      t.after(() => {
+        Kysely.prototype.executeQuery = executeQuery;
+      });
+      // All in one turn: one shared transaction, its flags written together (sessions/flag-batch.ts).
+      const answers = await Promise.all(
+        flags.map(({ s, flag }) => {
+          const claims = { sessionId: s.sessionId, tenantId: relay.tenantId, examId: s.examId, candidateId: s.candidateId, exp: Math.floor(Date.now() / 1000) + 600 };
+          const input = parseFlagInput(flag, claims, { nowMs: Date.now(), skewMs: relay.config.clockSkewMs });
+          return ingestFlag({ db: relay.db, engine: relay.engine, config: relay.config }, relay.app.mediaStore, claims, input, null, shared);
+        }),
+      );
+      Kysely.prototype.executeQuery = executeQuery;
+      assert.deepEqual(answers.map((r) => r.duplicate), flags.map(() => false));
+      const deliveries = await relay.db
+        .selectFrom('webhook_deliveries as d')
+        .innerJoin('webhook_events as e', 'e.id', 'd.event_id')
+        .select(['e.data', 'd.status'])
+        .where('e.session_id', 'in', sessions.map((s) => s.sessionId))
+        .where('d.endpoint_id', '=', endpoint.id)
+        .execute();
+      const flagIds = deliveries.map((d) => (JSON.parse(d.data) as { flag_id: string }).flag_id).sort();
+      assert.deepEqual(flagIds, flags.map(({ flag }) => flag.id as string).sort(), 'each flag one delivery to the endpoint');
+      assert.ok(deliveries.every((d) => d.status === 'pending'));
+      assert.equal(inserts.length, engine === 'postgres' ? 1 : flags.length, `${inserts.length} delivery statements for ${flags.length} flags`);
     });
   });
 }

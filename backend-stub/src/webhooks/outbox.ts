@@ -7,7 +7,7 @@
 import { randomFillSync } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { hotExec, sqlEngineOf } from '../db/hot-sql.js';
+import { batchRowsParams, batchRowsSql, hotExec, perEngine, sqlEngineOf, type BatchColumns } from '../db/hot-sql.js';
 import type { DbEngine } from '../db/connect.js';
 import type { Database } from '../db/schema.js';
 import type { CatalogEvent } from './catalog.js';
@@ -199,11 +199,58 @@ export async function enqueueDeliveries(trx: Kysely<Database>, input: EnqueueInp
     (e) => input.onlyEndpointId !== undefined || endpointWants(e.event_types ? (JSON.parse(e.event_types) as string[]) : null, input.event.eventType),
   );
   if (targets.length === 0) return [];
-  const planned = targets.map((endpoint) => ({ endpoint, deliveryId: newId('dlv') }));
-  await trx
-    .insertInto('webhook_deliveries')
-    .values(planned.map(({ endpoint: e, deliveryId }) => pendingDelivery({ id: deliveryId, tenantId: input.tenantId, eventId: event.id, endpointId: e.id, now: event.now, held: e.enabled !== 1 })))
-    .execute();
+  const rows: NewDelivery[] = targets.map((e) => ({ id: newId('dlv'), tenant_id: input.tenantId, event_id: event.id, endpoint_id: e.id, status: e.enabled === 1 ? 'pending' : 'held', at: event.now }));
+  await insertDeliveries(trx, rows);
   if (targets.some((e) => e.enabled === 1)) await signalOutbox(trx);
-  return planned.map((d) => d.deliveryId);
+  return rows.map((d) => d.id);
+}
+
+/** A new delivery as enqueueDeliveries writes it: due at once (`at`), or held for a disabled endpoint. */
+type NewDelivery = {
+  id: string;
+  tenant_id: string;
+  event_id: string;
+  endpoint_id: string;
+  status: 'pending' | 'held';
+  at: string;
+};
+
+const NEW_DELIVERY_COLUMNS: BatchColumns = [
+  ['id', 'text'],
+  ['tenant_id', 'text'],
+  ['event_id', 'text'],
+  ['endpoint_id', 'text'],
+  ['status', 'text'],
+  ['at', 'text'],
+];
+const INSERT_DELIVERIES_SQL = perEngine(
+  (engine) => `insert into webhook_deliveries (id, tenant_id, event_id, endpoint_id, status, attempts, next_attempt_at, created_at, updated_at)
+    select r.id, r.tenant_id, r.event_id, r.endpoint_id, r.status, 0, r.at, r.at, r.at from (${batchRowsSql(engine, NEW_DELIVERY_COLUMNS)}) r`,
+);
+
+/** PostgreSQL transactions' deliveries not sent yet, and the promise of the statement that will send them. */
+const gathered = new WeakMap<Kysely<Database>, { rows: NewDelivery[]; sent: Promise<void> }>();
+
+/**
+ * Inserts new deliveries (one fixed statement text). In a PostgreSQL transaction, those added in
+ * the same turn of the event loop go out as one statement: the flags of a shared ingest transaction
+ * reach this together (sessions/flag-batch.ts), and a statement each was a round trip per flag.
+ */
+function insertDeliveries(trx: Kysely<Database>, rows: NewDelivery[]): Promise<void> {
+  const engine = sqlEngineOf(trx);
+  const send = (batch: NewDelivery[]) => hotExec(trx, INSERT_DELIVERIES_SQL[engine], batchRowsParams(engine, NEW_DELIVERY_COLUMNS, batch)).then(() => {});
+  if (engine !== 'postgres' || !trx.isTransaction) return send(rows);
+  let g = gathered.get(trx);
+  if (!g) {
+    const pending: NewDelivery[] = [];
+    const sent = new Promise<void>((resolve, reject) => {
+      process.nextTick(() => {
+        gathered.delete(trx);
+        send(pending).then(resolve, reject);
+      });
+    });
+    gathered.set(trx, (g = { rows: pending, sent }));
+  }
+  g.rows.push(...rows);
+  return g.sent;
 }
