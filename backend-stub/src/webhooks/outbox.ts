@@ -78,16 +78,16 @@ export async function signalOutbox(trx: Kysely<Database>): Promise<void> {
 }
 
 /**
- * A new delivery row, due now (`held` instead while its endpoint is disabled: it then goes out,
- * in order, when the endpoint is enabled). `redeliveryOf`: the delivery a manual redelivery repeats.
+ * A new delivery row, due now (a manual redelivery's; enqueueDeliveries writes an event's own).
+ * `redeliveryOf`: the delivery it repeats.
  */
-export function pendingDelivery(d: { id: string; tenantId: string; eventId: string; endpointId: string; now: string; redeliveryOf?: string; held?: boolean }) {
+export function pendingDelivery(d: { id: string; tenantId: string; eventId: string; endpointId: string; now: string; redeliveryOf?: string }) {
   return {
     id: d.id,
     tenant_id: d.tenantId,
     event_id: d.eventId,
     endpoint_id: d.endpointId,
-    status: d.held ? ('held' as const) : ('pending' as const),
+    status: 'pending' as const,
     attempts: 0,
     next_attempt_at: d.now,
     lease_owner: null,
