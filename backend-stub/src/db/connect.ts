@@ -2,11 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { Kysely, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import type pg from 'pg';
 import { SchemaScopedPostgresDialect } from './pg-introspector.js';
 import { prepareStatements } from './pg-prepared.js';
 import type { Database } from './schema.js';
+import { LockWaitingSqliteDialect } from './sqlite-lock-wait.js';
 import { startWalCheckpointer, type CheckpointerOptions, type WalCheckpointer } from './wal-checkpointer.js';
 
 export type DbEngine = 'sqlite' | 'postgres';
@@ -35,6 +36,8 @@ export interface DbOptions {
   pgPrepare?: boolean;
   /** PostgreSQL: give up getting a connection after this long (the request answers 503), ms. */
   pgConnectTimeoutMs?: number;
+  /** SQLite: longest wait for another process's write lock, ms (default SQLITE_LOCK_WAIT_MS, 5 s). */
+  sqliteLockWaitMs?: number;
   /** SQLite page cache per connection, KiB (default 2000). */
   sqliteCacheKiB?: number;
   /**
@@ -78,10 +81,10 @@ function withStatementCache(sqlite: BetterSqlite3.Database, beforeClose: () => v
   return {
     prepare(sql: string) {
       if (sql === 'rollback') return rollbackIfOpen;
-      // Kysely begins deferred: a transaction that reads and then writes fails at once with
-      // SQLITE_BUSY (no busy wait) when another process (`eye-relay worker`) committed in between.
-      // Immediate takes the write lock first, waiting up to busy_timeout. In one process nothing
-      // changes: Kysely runs one transaction at a time on the connection.
+      // Kysely begins deferred: a transaction that reads and then writes fails with SQLITE_BUSY,
+      // whatever the wait, when another process (`eye-relay worker`) committed in between.
+      // Immediate takes the write lock first (waiting for it: sqlite-lock-wait.ts). In one process
+      // nothing changes: Kysely runs one transaction at a time on the connection.
       if (sql === 'begin') sql = 'begin immediate';
       let stmt = cache.get(sql);
       if (stmt) {
@@ -160,5 +163,9 @@ export function openDatabase(opts: DbOptions): { db: Kysely<Database>; engine: D
     checkpointer = startWalCheckpointer(sqlite, file, opts.checkpointer);
   }
   const database = withStatementCache(sqlite, () => checkpointer?.stop());
-  return { db: new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), engine, ...(checkpointer ? { checkpointer } : {}) };
+  // The pragmas above wait in SQLite's busy handler (once, at start); every statement from here
+  // waits for another process's write lock on the event loop instead (sqlite-lock-wait.ts).
+  sqlite.pragma('busy_timeout = 0');
+  const dialect = new LockWaitingSqliteDialect({ database }, { inTransaction: () => sqlite.inTransaction, waitMs: opts.sqliteLockWaitMs });
+  return { db: new Kysely<Database>({ dialect }), engine, ...(checkpointer ? { checkpointer } : {}) };
 }
