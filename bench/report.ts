@@ -193,7 +193,7 @@ function byEndpoints(v: WebhooksResult): Record<string, EndpointsRun> {
 function inRelay(v: WebhooksResult): LatencyGroup {
   if (v.inRelay) return v.inRelay;
   if (!v.latency) throw new Error('webhooks result has neither inRelay nor latency');
-  return { byRate: { [v.latency.rate]: v.latency } };
+  return { byRate: { steady: v.latency } };
 }
 
 export function rows(r: BenchResults): Row[] {
@@ -245,9 +245,11 @@ export function rows(r: BenchResults): Row[] {
     const latencyRows = (group: LatencyGroup | undefined, where: string) => {
       if (!group) return;
       const capacity = group.ingestCapacity;
-      for (const w of Object.values(group.byRate ?? {})) {
+      for (const [key, w] of Object.entries(group.byRate ?? {})) {
         const share = capacity ? ` (${f((w.rate / capacity) * 100)} % of ingest capacity)` : '';
-        out.push({ figure: `flag -> webhook at ${w.rate} flags/s${share}, ${where}`, engine: e, value: `p50 ${f(w.p50Ms)} ms, p99 ${f(w.p99Ms)} ms (${w.webhooksMatched}/${w.flagsAccepted}${w.ingestFailed ? `, ${w.ingestFailed} flags not accepted${notAccepted(w.ingestStatuses)}` : ''})`, target: 'p99 < 100 ms', verdict: verdict(w.p99Ms < 100 && w.webhooksMatched === w.flagsAccepted && !w.ingestFailed) });
+        // Issue 17's target is at the fixed rate (200 flags/s); at 50 % / 90 % of capacity it asks for the figures.
+        const targeted = key === 'steady';
+        out.push({ figure: `flag -> webhook at ${w.rate} flags/s${share}, ${where}`, engine: e, value: `p50 ${f(w.p50Ms)} ms, p99 ${f(w.p99Ms)} ms (${w.webhooksMatched}/${w.flagsAccepted}${w.ingestFailed ? `, ${w.ingestFailed} flags not accepted${notAccepted(w.ingestStatuses)}` : ''})`, target: targeted ? 'p99 < 100 ms' : 'reported', verdict: targeted ? verdict(w.p99Ms < 100 && w.webhooksMatched === w.flagsAccepted && !w.ingestFailed) : '' });
       }
     };
     latencyRows(inRelay(v), 'delivery in the relay process');
