@@ -53,6 +53,12 @@ const REFILL_MAX_DELAY_MS = 5;
  */
 const OUTCOME_GATHER_MS = 5;
 
+/** Whole ms left of `periodMs` begun at `since` (performance.now() time), 0 once it is over. */
+function msLeft(periodMs: number, since: number): number {
+  const left = periodMs - (performance.now() - since);
+  return left > 0 ? Math.ceil(left) : 0;
+}
+
 /** Opened endpoint secrets kept, by sealed value (an AES-GCM open per attempt otherwise). */
 const OPENED_SECRETS_MAX = 1000;
 
@@ -491,11 +497,11 @@ export class DeliveryWorker {
   private fruitlessPauseMs(excluded: readonly string[]): number {
     const f = this.fruitless;
     if (!f) return 0;
-    const left = this.deps.settings.fruitlessClaimPauseMs - (performance.now() - f.at);
-    if (left <= 0) return 0;
+    const left = msLeft(this.deps.settings.fruitlessClaimPauseMs, f.at);
+    if (left === 0) return 0;
     const now = new Set(excluded);
     for (const id of f.excluded) if (!now.has(id)) return 0; // a busy endpoint has room again
-    return Math.ceil(left);
+    return left;
   }
 
   /**
@@ -507,9 +513,7 @@ export class DeliveryWorker {
    * flag's own.
    */
   private coalescePauseMs(): number {
-    if (this.drainedClaimAt === null) return 0;
-    const left = this.deps.settings.claimCoalesceMs - (performance.now() - this.drainedClaimAt);
-    return left > 0 ? Math.ceil(left) : 0;
+    return this.drainedClaimAt === null ? 0 : msLeft(this.deps.settings.claimCoalesceMs, this.drainedClaimAt);
   }
 
   /**
