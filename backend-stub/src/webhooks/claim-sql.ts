@@ -48,9 +48,9 @@ const otherEndpoints = (trx: Kysely<Database>, excluded: readonly string[]) =>
  * the candidate read). PostgreSQL needs no question: the candidate read carries the same test as
  * an uncorrelated EXISTS, which it checks once before the scan (a one-time filter).
  */
-export async function mayFindBesides(trx: Kysely<Database>, excluded: readonly string[]): Promise<boolean> {
-  if (excluded.length === 0 || isPostgres(trx)) return true;
-  const row = await otherEndpoints(trx, excluded).executeTakeFirst();
+export async function mayFindBesides(db: Kysely<Database>, excluded: readonly string[]): Promise<boolean> {
+  if (excluded.length === 0 || isPostgres(db)) return true;
+  const row = await otherEndpoints(db, excluded).executeTakeFirst();
   return row !== undefined;
 }
 

@@ -531,8 +531,10 @@ export class DeliveryWorker {
     const load = this.claimedLoad();
     const active = this.sending + this.ready.length;
     const held = [...this.held];
+    // Asked before the transaction: on SQLite its BEGIN IMMEDIATE takes the write lock, which an
+    // `eye-relay worker` process shares with the relays, for a claim that cannot find anything.
+    if (!(await mayFindBesides(this.deps.db, excluded))) return [];
     return this.deps.db.transaction().execute(async (trx) => {
-      if (!(await mayFindBesides(trx, excluded))) return [];
       const window = limit * 4;
       const candidates = await selectCandidates(trx, { nowIso, excludedEndpoints: excluded, heldDeliveries: held, window });
       this.drainedClaimAt = candidates.length < window ? performance.now() : null;
