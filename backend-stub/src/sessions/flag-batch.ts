@@ -11,6 +11,7 @@
 import type { Kysely } from 'kysely';
 import { hotExec, hotQuery, sqlEngineOf } from '../db/hot-sql.js';
 import type { Database, FlagRow } from '../db/schema.js';
+import { turnBatchesPerTransaction } from '../db/turn-batch.js';
 import { OPEN_STATUSES_SQL, type OpenIncident } from '../incidents/service.js';
 import { EVENT_COLUMNS, insertEvent } from '../webhooks/outbox.js';
 
@@ -91,57 +92,22 @@ function inputOf(w: FlagWrite): unknown[] {
   return [...FLAG_COLUMNS.map((c) => w.flag[c]), ...event, score, evidence, evaluatedAt, flagCounts, pause];
 }
 
-interface Pending {
-  write: FlagWrite;
-  resolve: (r: FlagWritten | null) => void;
-  reject: (err: unknown) => void;
-}
-
-/** PostgreSQL: writes gathered per transaction, sent at the end of the current turn. */
-class FlagBatch {
-  private pending: Pending[] = [];
-  private sessions = new Set<string>();
-
-  constructor(private readonly trx: Kysely<Database>) {}
-
-  add(write: FlagWrite): Promise<FlagWritten | null> {
-    // A session's second flag was worked out after its first was written (its flags run in order),
-    // but a caller that did not wait gets a statement of its own.
-    if (this.sessions.has(write.flag.session_id)) this.send();
-    return new Promise((resolve, reject) => {
-      if (this.pending.length === 0) {
-        process.nextTick(() => {
-          this.send();
-        });
-      }
-      this.pending.push({ write, resolve, reject });
-      this.sessions.add(write.flag.session_id);
-    });
-  }
-
-  private send(): void {
-    const batch = this.pending;
-    if (batch.length === 0) return;
-    this.pending = [];
-    this.sessions = new Set();
-    const rows = batch.map(({ write }) => inputOf(write));
+/** PostgreSQL: a transaction's flag writes of one turn, as one STORE_FLAGS statement (one flag per session in it). */
+const flagBatchOf = turnBatchesPerTransaction<FlagWrite, FlagWritten | null>(
+  async (trx, writes) => {
+    const rows = writes.map(inputOf);
     const columns = INPUT.map((_, i) => rows.map((row) => row[i]));
-    hotQuery<{ session_id: string; id: string; updated: boolean; open: OpenIncident[] }>(this.trx, STORE_FLAGS, columns).then(
-      (written) => {
-        const stored = new Map(written.map((r) => [`${r.session_id}\u0000${r.id}`, r]));
-        for (const { write, resolve } of batch) {
-          const row = stored.get(`${write.flag.session_id}\u0000${write.flag.id}`);
-          resolve(row ? { updated: row.updated, open: row.open } : null);
-        }
-      },
-      (err: unknown) => {
-        for (const { reject } of batch) reject(err);
-      },
-    );
-  }
-}
-
-const batches = new WeakMap<Kysely<Database>, FlagBatch>();
+    const written = await hotQuery<{ session_id: string; id: string; updated: boolean; open: OpenIncident[] }>(trx, STORE_FLAGS, columns);
+    const stored = new Map(written.map((r) => [`${r.session_id}\u0000${r.id}`, r]));
+    return writes.map((w) => {
+      const row = stored.get(`${w.flag.session_id}\u0000${w.flag.id}`);
+      return row ? { updated: row.updated, open: row.open } : null;
+    });
+  },
+  // A session's second flag was worked out after its first was written (its flags run in order),
+  // but a caller that did not wait gets a statement of its own.
+  { keyOf: (w) => w.flag.session_id },
+);
 
 /**
  * Writes a new plain flag with its event and score (the caller holds the session's lock). On
@@ -149,7 +115,5 @@ const batches = new WeakMap<Kysely<Database>, FlagBatch>();
  */
 export async function writeFlag(trx: Kysely<Database>, write: FlagWrite): Promise<FlagWritten | null> {
   if (sqlEngineOf(trx) === 'sqlite') return (await insertFlagOrIgnore(trx, write.flag)) ? writeEffects(trx, write) : null;
-  let batch = batches.get(trx);
-  if (!batch) batches.set(trx, (batch = new FlagBatch(trx)));
-  return batch.add(write);
+  return flagBatchOf(trx).add(write);
 }

@@ -10,6 +10,7 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import { batchRowsParams, batchRowsSql, hotExec, perEngine, sqlEngineOf, type BatchColumns } from '../db/hot-sql.js';
 import type { DbEngine } from '../db/connect.js';
 import type { Database } from '../db/schema.js';
+import { turnBatchesPerTransaction } from '../db/turn-batch.js';
 import type { CatalogEvent } from './catalog.js';
 import { endpointWants } from './catalog.js';
 import { nowIso } from '../clock.js';
@@ -228,29 +229,19 @@ const INSERT_DELIVERIES_SQL = perEngine(
     select r.id, r.tenant_id, r.event_id, r.endpoint_id, r.status, 0, r.at, r.at, r.at from (${batchRowsSql(engine, NEW_DELIVERY_COLUMNS)}) r`,
 );
 
-/** PostgreSQL transactions' deliveries not sent yet, and the promise of the statement that will send them. */
-const gathered = new WeakMap<Kysely<Database>, { rows: NewDelivery[]; sent: Promise<void> }>();
+/** PostgreSQL: a transaction's deliveries of one turn, as one statement. */
+const deliveryBatchOf = turnBatchesPerTransaction<NewDelivery[], undefined>(async (trx, batches) => {
+  await hotExec(trx, INSERT_DELIVERIES_SQL.postgres, batchRowsParams('postgres', NEW_DELIVERY_COLUMNS, batches.flat()));
+  return batches.map(() => undefined);
+});
 
 /**
  * Inserts new deliveries (one fixed statement text). In a PostgreSQL transaction, those added in
  * the same turn of the event loop go out as one statement: the flags of a shared ingest transaction
  * reach this together (sessions/flag-batch.ts), and a statement each was a round trip per flag.
  */
-function insertDeliveries(trx: Kysely<Database>, rows: NewDelivery[]): Promise<void> {
+async function insertDeliveries(trx: Kysely<Database>, rows: NewDelivery[]): Promise<void> {
   const engine = sqlEngineOf(trx);
-  const send = (batch: NewDelivery[]) => hotExec(trx, INSERT_DELIVERIES_SQL[engine], batchRowsParams(engine, NEW_DELIVERY_COLUMNS, batch)).then(() => {});
-  if (engine !== 'postgres' || !trx.isTransaction) return send(rows);
-  let g = gathered.get(trx);
-  if (!g) {
-    const pending: NewDelivery[] = [];
-    const sent = new Promise<void>((resolve, reject) => {
-      process.nextTick(() => {
-        gathered.delete(trx);
-        send(pending).then(resolve, reject);
-      });
-    });
-    gathered.set(trx, (g = { rows: pending, sent }));
-  }
-  g.rows.push(...rows);
-  return g.sent;
+  if (engine === 'postgres' && trx.isTransaction) return deliveryBatchOf(trx).add(rows);
+  await hotExec(trx, INSERT_DELIVERIES_SQL[engine], batchRowsParams(engine, NEW_DELIVERY_COLUMNS, rows));
 }
