@@ -1,3 +1,5 @@
+import cluster from 'node:cluster';
+import { runRelayCluster } from './cluster.js';
 import { dbOptionsOf, describeConfig, isLoopbackHost, loadConfig } from './config.js';
 import { openDatabase } from './db/connect.js';
 import { migrateToLatest } from './db/migrate.js';
@@ -25,6 +27,8 @@ Options (each also read from the environment variable in brackets):
   --rate-limit <n per minute window> [EYE_RATE_LIMIT_MAX, default 300; 0 = off]
   --log-level <level> [LOG_LEVEL]          --demo [EYE_DEMO=1: demo tenant with the dev API key]
   --no-migrate [EYE_AUTO_MIGRATE=0]
+  --workers <n|auto> [EYE_WORKERS, default 1]  relay processes sharing the port (auto: one per CPU
+                                     core); more than one needs PostgreSQL
 Secret for tokens and media URLs: EYE_SECRET (>= 32 chars), else generated once into <data dir>/relay-secret.
 `;
 
@@ -38,7 +42,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (cmd === undefined || cmd === 'serve' || cmd.startsWith('--')) {
       const config = loadConfig(process.env, cmd === 'serve' ? rest : argv);
+      if (cluster.isWorker) {
+        // One of `--workers N` relay processes (src/cluster.ts): the primary printed the banner.
+        await serve(config);
+        return 0;
+      }
       process.stdout.write(`Eye relay\n${describeConfig(config)}\n`);
+      if (config.workers > 1) return await runRelayCluster(config);
       if (config.demo) {
         process.stdout.write(`demo API key  ${DEMO_API_KEY} (public: development only)\n`);
         if (!isLoopbackHost(config.host)) {
@@ -51,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (cmd === 'worker') {
       const config = loadConfig(process.env, rest);
+      if (config.workers > 1) throw new Error('--workers is for eye-relay serve; for more delivery processes start more eye-relay worker processes');
       process.stdout.write(`Eye relay: webhook delivery worker\n${describeConfig(config)}\n`);
       await serve(config, { deliveryOnly: true });
       return 0;

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { S3StoreOptions } from './media/s3-store.js';
@@ -99,6 +100,11 @@ export interface RelayConfig {
    * (up to 6 MiB more at 8), which the 10,000-session memory target has not to spare.
    */
   sqliteCacheMiB: number;
+  /**
+   * Relay processes `eye-relay serve` runs on its one port (EYE_WORKERS / --workers: a count, or
+   * `auto` for one per CPU core; default 1). More than one needs PostgreSQL (src/cluster.ts).
+   */
+  workers: number;
   /** Project root: assets are served from its node_modules/ and dist/. */
   projectRoot: string;
 }
@@ -178,6 +184,7 @@ const FLAGS: Record<string, string> = {
   '--rate-limit': 'EYE_RATE_LIMIT_MAX',
   '--log-level': 'LOG_LEVEL',
   '--keep-alive-ms': 'EYE_KEEP_ALIVE_MS',
+  '--workers': 'EYE_WORKERS',
 };
 
 /** `--port 9000` / `--port=9000` flags override the matching environment variables. */
@@ -208,6 +215,22 @@ function int(value: string | undefined, fallback: number, name: string, min = 0)
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/**
+ * EYE_WORKERS: how many relay processes share the port, or `auto` (one per core). Several need
+ * PostgreSQL: SQLite takes one writer at a time, and the console's live feeds and the delivery
+ * worker's wake-ups cross processes only through PostgreSQL's NOTIFY. Not in demo mode (its
+ * built-in receiver's feed is per process).
+ */
+export function workersOf(value: string | undefined, engine: DbEngine, demo = false): number {
+  const v = (value ?? '').trim().toLowerCase();
+  const n = v === 'auto' ? availableParallelism() : int(v, 1, 'EYE_WORKERS (--workers)', 1);
+  if (n > 1 && engine !== 'postgres') {
+    throw new Error(`EYE_WORKERS (--workers) ${value} needs PostgreSQL (DATABASE_URL=postgres://...): with SQLite run one relay process`);
+  }
+  if (n > 1 && demo) throw new Error('demo mode runs one relay process: leave out EYE_WORKERS (--workers)');
   return n;
 }
 
@@ -328,6 +351,7 @@ export function loadConfig(
     ingestGroupCommit: e.EYE_INGEST_GROUP_COMMIT === 'auto' || bool(e.EYE_INGEST_GROUP_COMMIT, true),
     ingestGatherMs: int(e.EYE_INGEST_GATHER_MS, DEFAULTS.ingestGatherMs, 'EYE_INGEST_GATHER_MS'),
     sqliteCacheMiB: int(e.EYE_SQLITE_CACHE_MB, DEFAULTS.sqliteCacheMiB, 'EYE_SQLITE_CACHE_MB', 1),
+    workers: workersOf(e.EYE_WORKERS, engineOf(databaseUrl), demo),
     projectRoot: PROJECT_ROOT,
   };
   return { ...config, ...overrides, limits: { ...config.limits, ...overrides.limits }, rateLimit: { ...config.rateLimit, ...overrides.rateLimit } };
@@ -368,6 +392,7 @@ export function describeConfig(c: RelayConfig): string {
     `rate limit    ${c.rateLimit.max ? `${c.rateLimit.max} per ${c.rateLimit.windowMs} ms per session` : 'off'}`,
     `keep-alive    ${c.keepAliveMs} ms`,
     `demo tenant   ${c.demo ? 'on' : 'off'}`,
+    ...(c.workers > 1 ? [`processes     ${c.workers} relay processes on one port`] : []),
   ];
   return lines.join('\n');
 }

@@ -1,0 +1,169 @@
+/**
+ * `eye-relay serve --workers N` (src/cluster.ts) as an operator runs it: the package's bin on one
+ * port and a fresh PostgreSQL schema. Every request here opens its own connection, since the
+ * cluster hands out connections (not requests) to its processes; which process answered is read
+ * from the relay's own log lines (pino's `pid`).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import { createServer } from 'node:net';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from './db/connect.js';
+import { createRelayStore } from './reliability/relay-process.js';
+import { createTenant } from './tenants.js';
+import { runCli } from './testing/cli-run.js';
+
+const BIN = fileURLToPath(new URL('../bin/eye-relay.mjs', import.meta.url));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** One request on a connection of its own (no keep-alive agent). */
+function call(port: number, method: string, path: string, headers: Record<string, string> = {}, json?: unknown): Promise<{ status: number; body: unknown }> {
+  const body = json === undefined ? undefined : JSON.stringify(json);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, method, path, agent: false, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as unknown) : null });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function until<T>(what: string, fn: () => T | undefined | false, output: () => string, deadlineMs = 90_000): Promise<T> {
+  const end = Date.now() + deadlineMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; output:\n${output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** pids of the processes that logged `msg` (pino JSON lines). */
+function pidsLogging(out: string, msg: RegExp): number[] {
+  const pids: number[] = [];
+  for (const line of out.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const entry = JSON.parse(line) as { pid: number; msg?: string };
+    if (entry.msg && msg.test(entry.msg)) pids.push(entry.pid);
+  }
+  return pids;
+}
+
+const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('eye-relay serve --workers', () => {
+  it('runs N relay processes on one port and one PostgreSQL, replaces one that dies, and stops them all on SIGTERM', async () => {
+    const store = await createRelayStore('postgres', 'eye_cluster');
+    const port = await freePort();
+    const child = spawn(process.execPath, [BIN, 'serve', '--workers', '2'], {
+      cwd: store.dir,
+      env: { ...process.env, ...store.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const output = () => out;
+    try {
+      const first = await until('two relay processes listening', () => {
+        const pids = pidsLogging(out, /^Server listening/);
+        return pids.length >= 2 && pids;
+      }, output);
+      assert.equal(new Set(first).size, 2, 'two distinct processes');
+      for (const pid of first) assert.equal(parentOf(pid), child.pid, `relay process ${pid} is a child of the primary`);
+      assert.match(out, /processes {5}2 relay processes on one port/);
+
+      const { db } = openDatabase({ databaseUrl: store.env.DATABASE_URL ?? '', pgSchema: store.pgSchema });
+      const { apiKey } = await createTenant(db, 'cluster tenant');
+      await db.destroy();
+
+      // Sessions created over separate connections land on both processes; each flag is stored
+      // whichever process takes it, and every process reads it back.
+      const sessions: { sessionId: string; token: string }[] = [];
+      for (let i = 0; i < 6; i++) {
+        const r = await call(port, 'POST', '/v1/sessions', { 'x-api-key': apiKey }, { examId: 'exam-1', candidateId: `cand-${i}` });
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+        sessions.push(r.body as { sessionId: string; token: string });
+      }
+      await until('sessions answered by both processes', () => {
+        const served = new Set(pidsLogging(out, /^request completed/));
+        return first.every((pid) => served.has(pid));
+      }, output);
+      for (const [i, s] of sessions.entries()) {
+        const flag = { id: `flag-${i}`, type: 'TAB_NOT_FOCUS', examId: 'exam-1', candidateId: `cand-${i}`, description: 'left the tab', createdAt: new Date().toISOString() };
+        const posted = await call(port, 'POST', `/v1/sessions/${s.sessionId}/flags`, { authorization: `Bearer ${s.token}` }, flag);
+        assert.equal(posted.status, 201, JSON.stringify(posted.body));
+      }
+      for (let round = 0; round < 2; round++) {
+        for (const [i, s] of sessions.entries()) {
+          const view = await call(port, 'GET', `/v1/sessions/${s.sessionId}`, { 'x-api-key': apiKey });
+          assert.equal(view.status, 200);
+          const flags = (view.body as { flags: { id: string }[] }).flags.map((f) => f.id);
+          assert.ok(flags.includes(`flag-${i}`), `session ${i} shows its flag: ${flags.join(', ')}`);
+        }
+      }
+
+      // A relay process killed outright is replaced; the port keeps answering meanwhile.
+      const [victim, survivor] = first as [number, number];
+      process.kill(victim, 'SIGKILL');
+      const replacement = await until('a replacement process', () => pidsLogging(out, /^Server listening/).find((pid) => !first.includes(pid)), output);
+      assert.match(out, new RegExp(`relay process ${victim} stopped \\(signal SIGKILL\\); starting another in 1000 ms`));
+      assert.equal(parentOf(replacement), child.pid);
+      for (let i = 0; i < 4; i++) assert.equal((await call(port, 'GET', '/healthz')).status, 200);
+
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0, out);
+      for (const pid of [survivor, replacement]) await until(`relay process ${pid} gone`, () => !alive(pid), output, 15_000);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await store.destroy();
+    }
+  });
+
+  it('refuses several processes on SQLite and a count below 1, naming the setting', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'eye-cluster-'));
+    try {
+      const env = { EYE_DATA_DIR: dir, DATABASE_URL: join(dir, 'eye.sqlite'), EYE_SECRET: 'c'.repeat(40) };
+      const sqlite = await runCli(['serve', '--workers', '2'], env, dir);
+      assert.equal(sqlite.code, 1);
+      assert.match(sqlite.stderr, /EYE_WORKERS \(--workers\) 2 needs PostgreSQL/);
+      const zero = await runCli(['serve', '--workers', '0'], env, dir);
+      assert.equal(zero.code, 1);
+      assert.match(zero.stderr, /EYE_WORKERS \(--workers\) must be an integer >= 1/);
+      const worker = await runCli(['worker', '--workers', '2'], { ...env, DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/test' }, dir);
+      assert.equal(worker.code, 1);
+      assert.match(worker.stderr, /--workers is for eye-relay serve/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
