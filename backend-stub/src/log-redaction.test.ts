@@ -37,6 +37,7 @@ describe('log redaction rules', () => {
     assert.deepEqual(out.list, [`?token=${REDACTED}`]);
     assert.equal(out.err, err);
     assert.equal(out.n, 1);
+    assert.deepEqual(redactValue({ signal: 'SIGTERM', signature: 's', sig: 's' }), { signal: 'SIGTERM', signature: REDACTED, sig: REDACTED });
   });
 });
 

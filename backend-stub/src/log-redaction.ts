@@ -13,8 +13,11 @@ import type { FastifyServerOptions } from 'fastify';
 
 export const REDACTED = '[REDACTED]';
 
-/** Names of query parameters, headers and object keys whose values are credentials. */
-const SENSITIVE_NAME = /sig|token|key|secret|passw|pwd|auth|credential|jwt|cookie/i;
+/**
+ * Names of query parameters, headers and object keys whose values are credentials. `sig` but not
+ * `signal` (the shutdown line's signal name is no secret).
+ */
+const SENSITIVE_NAME = /sig(?!nal)|token|key|secret|passw|pwd|auth|credential|jwt|cookie/i;
 
 export function isSensitiveName(name: string): boolean {
   return SENSITIVE_NAME.test(name);
