@@ -4,9 +4,9 @@ import { TurnBatch } from './turn-batch.js';
 
 test('items of one turn go out in one send, each answered with its own result; the next turn sends again', async () => {
   const sends: string[][] = [];
-  const batch = new TurnBatch<string, string>(async (items) => {
+  const batch = new TurnBatch<string, string>((items) => {
     sends.push(items);
-    return items.map((i) => i.toUpperCase());
+    return Promise.resolve(items.map((i) => i.toUpperCase()));
   });
   const first = await Promise.all(['a', 'b', 'c'].map((i) => batch.add(i)));
   assert.deepEqual(first, ['A', 'B', 'C']);
@@ -18,9 +18,9 @@ test('items of one turn go out in one send, each answered with its own result; t
 test('an item whose key is pending sends the pending ones first; order is kept', async () => {
   const sends: string[][] = [];
   const batch = new TurnBatch<string, number>(
-    async (items) => {
+    (items) => {
       sends.push(items);
-      return items.map((i) => i.length);
+      return Promise.resolve(items.map((i) => i.length));
     },
     { keyOf: (i) => i.slice(0, 1) },
   );
@@ -30,10 +30,7 @@ test('an item whose key is pending sends the pending ones first; order is kept',
 });
 
 test('a failed send rejects every item of it and no other', async () => {
-  const batch = new TurnBatch<number, number>(async (items) => {
-    if (items.includes(0)) throw new Error('statement failed');
-    return items;
-  });
+  const batch = new TurnBatch<number, number>((items) => (items.includes(0) ? Promise.reject(new Error('statement failed')) : Promise.resolve(items)));
   const failed = await Promise.allSettled([1, 0, 2].map((i) => batch.add(i)));
   assert.deepEqual(
     failed.map((r) => r.status),
