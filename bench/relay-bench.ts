@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { openDatabase } from '../backend-stub/src/db/connect.js';
 import { closedLoop, keepAliveAgent, latencyStats, openLoop, request, type RequestSpec } from '../backend-stub/src/reliability/http-load.js';
 import { makeWav, multipartBody } from '../backend-stub/src/reliability/media-fixtures.js';
+import { spawnRelayCluster, type RelayCluster } from '../backend-stub/src/reliability/relay-cluster.js';
 import { createRelayStore, spawnRelay, type RelayProcess, type RelayStore } from '../backend-stub/src/reliability/relay-process.js';
 import { createTenant } from '../backend-stub/src/tenants.js';
 import type { Engine } from '../backend-stub/src/testing/engines.js';
@@ -155,15 +156,19 @@ export async function benchIngestGrowth(engine: Engine, o: BenchOptions & { clie
 
 /**
  * Throughput with 1 and with 2 relay processes on one database (PostgreSQL: the multi-relay
- * set-up), interleaved rounds: all connections to relay A, then half to A and half to B.
- * CPU per flag counts both relay processes in both variants.
+ * set-up), interleaved rounds: all connections to relay A; half to A and half to B (two ports, as
+ * behind a load balancer); all to `eye-relay serve --workers 2` (one port, node:cluster), started
+ * with the package's bin on the same database. CPU per flag counts every relay process of the
+ * variant (the cluster's primary too).
  */
 export async function benchMultiRelay(engine: Engine, o: BenchOptions) {
   const store = await createRelayStore(engine, 'eye_bench');
   const a = await spawnRelay(store, { createTenant: true, env: BENCH_ENV });
   let b: RelayProcess | null = null;
+  let cluster: RelayCluster | null = null;
   try {
     b = await spawnRelay(store, { env: BENCH_ENV });
+    cluster = await spawnRelayCluster(store, { workers: 2, env: { EYE_RATE_LIMIT_MAX: BENCH_ENV.EYE_RATE_LIMIT_MAX } });
     const sessions = await createSessions(a.url, apiKeyOf(a), 200);
     const flags = sequence(flagsOf(sessions, 'r'));
     const half = Math.max(1, Math.floor(o.concurrency / 2));
@@ -172,15 +177,26 @@ export async function benchMultiRelay(engine: Engine, o: BenchOptions) {
       [
         { name: 'one', pids, run: cannon([{ url: a.url, connections: o.concurrency }], flags) },
         { name: 'two', pids, run: cannon([{ url: a.url, connections: half }, { url: b.url, connections: o.concurrency - half }], flags) },
+        { name: 'cluster', pids: [cluster.primaryPid, ...cluster.listening()], run: cannon([{ url: cluster.url, connections: o.concurrency }], flags) },
       ],
       o,
     );
     const one = variant(m, 'one');
     const two = variant(m, 'two');
+    const workers2 = variant(m, 'cluster');
     o.log(`  ${engine} 1 relay  ${fmt(one)}`);
     o.log(`  ${engine} 2 relays ${fmt(two)}`);
-    return { loadTool: 'autocannon', concurrency: o.concurrency, oneRelay: one, twoRelays: two, ratio: two.perSecond / one.perSecond };
+    o.log(`  ${engine} --workers 2 ${fmt(workers2)}`);
+    return {
+      loadTool: 'autocannon',
+      concurrency: o.concurrency,
+      oneRelay: one,
+      twoRelays: two,
+      ratio: two.perSecond / one.perSecond,
+      cluster: { ...workers2, ratio: workers2.perSecond / one.perSecond },
+    };
   } finally {
+    await cluster?.stop();
     await b?.stop();
     await a.stop();
     await store.destroy();

@@ -36,6 +36,8 @@ interface MultiRelayResult {
   oneRelay: Rate;
   twoRelays: Rate;
   ratio: number;
+  /** `eye-relay serve --workers 2` on one port (runs before 2026-12-04 23:00 lack it). */
+  cluster?: Rate & { ratio: number };
 }
 interface Upload {
   bytes: number;
@@ -229,6 +231,7 @@ export function rows(r: BenchResults): Row[] {
   each('multiRelay', r.multiRelay, (e, v) => {
     out.push({ figure: `flag ingest, 1 relay process (c=${v.concurrency}; a 2nd relay idle)`, engine: e, value: rate(v.oneRelay, 'flags/s'), target: '', verdict: '' });
     out.push({ figure: `flag ingest, 2 relay processes, connections split evenly`, engine: e, value: `${rate(v.twoRelays, 'flags/s')}; ${f(v.ratio, 2)}x one relay`, target: '', verdict: '' });
+    if (v.cluster) out.push({ figure: `flag ingest, eye-relay serve --workers 2 (one port)`, engine: e, value: `${rate(v.cluster, 'flags/s')}; ${f(v.cluster.ratio, 2)}x one relay`, target: '', verdict: '' });
   });
   each('media', r.media, (e, v) => {
     if (v.jpeg40k) out.push({ figure: `upload JPEG ${f(v.jpeg40k.bytes / 1024)} KB`, engine: e, value: `${f(v.jpeg40k.perSecond, 1)} uploads/s, ${f(v.jpeg40k.mbPerSecond, 2)} MB/s, p99 ${f(v.jpeg40k.p99Ms)} ms`, target: '', verdict: '' });

@@ -5,29 +5,17 @@
  * from the relay's own log lines (pino's `pid`).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer } from 'node:net';
-import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { describe, it } from 'node:test';
 import { openDatabase } from './db/connect.js';
+import { spawnRelayCluster, type RelayCluster } from './reliability/relay-cluster.js';
 import { createRelayStore } from './reliability/relay-process.js';
 import { createTenant } from './tenants.js';
 import { runCli } from './testing/cli-run.js';
-
-const BIN = fileURLToPath(new URL('../bin/eye-relay.mjs', import.meta.url));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** One request on a connection of its own (no keep-alive agent). */
 function call(port: number, method: string, path: string, headers: Record<string, string> = {}, json?: unknown): Promise<{ status: number; body: unknown }> {
@@ -59,17 +47,6 @@ async function until<T>(what: string, fn: () => T | undefined | false, output: (
   }
 }
 
-/** pids of the processes that logged `msg` (pino JSON lines). */
-function pidsLogging(out: string, msg: RegExp): number[] {
-  const pids: number[] = [];
-  for (const line of out.split('\n')) {
-    if (!line.startsWith('{')) continue;
-    const entry = JSON.parse(line) as { pid: number; msg?: string };
-    if (entry.msg && msg.test(entry.msg)) pids.push(entry.pid);
-  }
-  return pids;
-}
-
 const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
 const alive = (pid: number) => {
   try {
@@ -83,24 +60,14 @@ const alive = (pid: number) => {
 describe('eye-relay serve --workers', () => {
   it('runs N relay processes on one port and one PostgreSQL, replaces one that dies, and stops them all on SIGTERM', async () => {
     const store = await createRelayStore('postgres', 'eye_cluster');
-    const port = await freePort();
-    const child = spawn(process.execPath, [BIN, 'serve', '--workers', '2'], {
-      cwd: store.dir,
-      env: { ...process.env, ...store.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' },
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    const output = () => out;
+    let relay: RelayCluster | null = null;
     try {
-      const first = await until('two relay processes listening', () => {
-        const pids = pidsLogging(out, /^Server listening/);
-        return pids.length >= 2 && pids;
-      }, output);
+      relay = await spawnRelayCluster(store, { workers: 2 });
+      const { port, primaryPid, output } = relay;
+      const first = relay.listening();
       assert.equal(new Set(first).size, 2, 'two distinct processes');
-      for (const pid of first) assert.equal(parentOf(pid), child.pid, `relay process ${pid} is a child of the primary`);
-      assert.match(out, /processes {5}2 relay processes on one port/);
+      for (const pid of first) assert.equal(parentOf(pid), primaryPid, `relay process ${pid} is a child of the primary`);
+      assert.match(output(), /processes {5}2 relay processes on one port/);
 
       const { db } = openDatabase({ databaseUrl: store.env.DATABASE_URL ?? '', pgSchema: store.pgSchema });
       const { apiKey } = await createTenant(db, 'cluster tenant');
@@ -114,8 +81,9 @@ describe('eye-relay serve --workers', () => {
         assert.equal(r.status, 201, JSON.stringify(r.body));
         sessions.push(r.body as { sessionId: string; token: string });
       }
+      const cluster = relay;
       await until('sessions answered by both processes', () => {
-        const served = new Set(pidsLogging(out, /^request completed/));
+        const served = new Set(cluster.pidsLogging(/^request completed/));
         return first.every((pid) => served.has(pid));
       }, output);
       for (const [i, s] of sessions.entries()) {
@@ -135,16 +103,15 @@ describe('eye-relay serve --workers', () => {
       // A relay process killed outright is replaced; the port keeps answering meanwhile.
       const [victim, survivor] = first as [number, number];
       process.kill(victim, 'SIGKILL');
-      const replacement = await until('a replacement process', () => pidsLogging(out, /^Server listening/).find((pid) => !first.includes(pid)), output);
-      assert.match(out, new RegExp(`relay process ${victim} stopped \\(signal SIGKILL\\); starting another in 1000 ms`));
-      assert.equal(parentOf(replacement), child.pid);
+      const replacement = await until('a replacement process', () => cluster.listening().find((pid) => !first.includes(pid)), output);
+      assert.match(output(), new RegExp(`relay process ${victim} stopped \\(signal SIGKILL\\); starting another in 1000 ms`));
+      assert.equal(parentOf(replacement), primaryPid);
       for (let i = 0; i < 4; i++) assert.equal((await call(port, 'GET', '/healthz')).status, 200);
 
-      child.kill('SIGTERM');
-      assert.equal(await exited, 0, out);
+      assert.equal(await relay.stop(), 0, output());
       for (const pid of [survivor, replacement]) await until(`relay process ${pid} gone`, () => !alive(pid), output, 15_000);
     } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      await relay?.stop();
       await store.destroy();
     }
   });

@@ -19,8 +19,8 @@ const CHILD = fileURLToPath(new URL('./relay-child.ts', import.meta.url));
 /** The same child compiled by `npm run build:relay` (plain node, no TypeScript loader). */
 const COMPILED_CHILD = join(PROJECT_ROOT, 'backend-stub/dist/backend-stub/src/reliability/relay-child.js');
 /** The Node flags and environment `npm start` runs the relay with (backend-stub/node-flags.json, node-env.json), so children measure the same. */
-const RELAY_NODE_FLAGS = JSON.parse(readFileSync(join(PROJECT_ROOT, 'backend-stub/node-flags.json'), 'utf8')) as string[];
-const RELAY_NODE_ENV = JSON.parse(readFileSync(join(PROJECT_ROOT, 'backend-stub/node-env.json'), 'utf8')) as Record<string, string>;
+export const RELAY_NODE_FLAGS = JSON.parse(readFileSync(join(PROJECT_ROOT, 'backend-stub/node-flags.json'), 'utf8')) as string[];
+export const RELAY_NODE_ENV = JSON.parse(readFileSync(join(PROJECT_ROOT, 'backend-stub/node-env.json'), 'utf8')) as Record<string, string>;
 
 export interface RelayStore {
   engine: Engine;
