@@ -7,7 +7,7 @@ import type { Database } from '../db/schema.js';
 import { httpError } from '../errors.js';
 import { unknownEventTypes } from './catalog.js';
 import { holdPendingDeliveries, releaseHeldDeliveries } from './hold.js';
-import { enqueueEvent, newId, pendingDelivery, signalOutbox } from './outbox.js';
+import { enqueueEvent, insertDeliveries, newId, signalOutbox } from './outbox.js';
 import type { SecretBox } from './secret-box.js';
 import { generateWebhookSecret } from './signing.js';
 import { resolveWebhookTarget, UnsafeTargetError, type Resolver, type TargetPolicy } from './ssrf.js';
@@ -291,12 +291,8 @@ export async function redeliver(db: Kysely<Database>, tenantId: string, delivery
     if (!d) throw httpError(404, 'delivery_not_found', 'delivery not found');
     const endpoint = await getEndpoint(trx, tenantId, d.endpoint_id);
     if (endpoint.enabled !== 1) throw httpError(409, 'endpoint_disabled', 'enable the endpoint before redelivering');
-    const now = nowIso();
     const id = newId('dlv');
-    await trx
-      .insertInto('webhook_deliveries')
-      .values(pendingDelivery({ id, tenantId, eventId: d.event_id, endpointId: d.endpoint_id, now, redeliveryOf: d.id }))
-      .execute();
+    await insertDeliveries(trx, [{ id, tenant_id: tenantId, event_id: d.event_id, endpoint_id: d.endpoint_id, status: 'pending', at: nowIso(), redelivery_of: d.id }]);
     await signalOutbox(trx);
     return id;
   });

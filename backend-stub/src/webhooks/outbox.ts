@@ -78,29 +78,6 @@ export async function signalOutbox(trx: Kysely<Database>): Promise<void> {
   setImmediate(() => outboxSignal.emit('enqueued'));
 }
 
-/**
- * A new delivery row, due now (a manual redelivery's; enqueueDeliveries writes an event's own).
- * `redeliveryOf`: the delivery it repeats.
- */
-export function pendingDelivery(d: { id: string; tenantId: string; eventId: string; endpointId: string; now: string; redeliveryOf?: string }) {
-  return {
-    id: d.id,
-    tenant_id: d.tenantId,
-    event_id: d.eventId,
-    endpoint_id: d.endpointId,
-    status: 'pending' as const,
-    attempts: 0,
-    next_attempt_at: d.now,
-    lease_owner: null,
-    last_status_code: null,
-    last_error: null,
-    delivered_at: null,
-    redelivery_of: d.redeliveryOf ?? null,
-    created_at: d.now,
-    updated_at: d.now,
-  };
-}
-
 export type EndpointChoice = Pick<Selectable<Database['webhook_endpoints']>, 'id' | 'event_types' | 'enabled'>;
 
 /**
@@ -206,14 +183,18 @@ export async function enqueueDeliveries(trx: Kysely<Database>, input: EnqueueInp
   return rows.map((d) => d.id);
 }
 
-/** A new delivery as enqueueDeliveries writes it: due at once (`at`), or held for a disabled endpoint. */
-type NewDelivery = {
+/**
+ * A new delivery: due at once (`at`), or held for a disabled endpoint; a manual redelivery names
+ * the delivery it repeats (`redelivery_of`).
+ */
+export type NewDelivery = {
   id: string;
   tenant_id: string;
   event_id: string;
   endpoint_id: string;
   status: 'pending' | 'held';
   at: string;
+  redelivery_of?: string | null;
 };
 
 const NEW_DELIVERY_COLUMNS: BatchColumns = [
@@ -223,10 +204,11 @@ const NEW_DELIVERY_COLUMNS: BatchColumns = [
   ['endpoint_id', 'text'],
   ['status', 'text'],
   ['at', 'text'],
+  ['redelivery_of', 'text'],
 ];
 const INSERT_DELIVERIES_SQL = perEngine(
-  (engine) => `insert into webhook_deliveries (id, tenant_id, event_id, endpoint_id, status, attempts, next_attempt_at, created_at, updated_at)
-    select r.id, r.tenant_id, r.event_id, r.endpoint_id, r.status, 0, r.at, r.at, r.at from (${batchRowsSql(engine, NEW_DELIVERY_COLUMNS)}) r`,
+  (engine) => `insert into webhook_deliveries (id, tenant_id, event_id, endpoint_id, status, attempts, next_attempt_at, redelivery_of, created_at, updated_at)
+    select r.id, r.tenant_id, r.event_id, r.endpoint_id, r.status, 0, r.at, r.redelivery_of, r.at, r.at from (${batchRowsSql(engine, NEW_DELIVERY_COLUMNS)}) r`,
 );
 
 /** PostgreSQL: a transaction's deliveries of one turn, as one statement. */
@@ -240,7 +222,7 @@ const deliveryBatchOf = turnBatchesPerTransaction<NewDelivery[], undefined>(asyn
  * the same turn of the event loop go out as one statement: the flags of a shared ingest transaction
  * reach this together (sessions/flag-batch.ts), and a statement each was a round trip per flag.
  */
-async function insertDeliveries(trx: Kysely<Database>, rows: NewDelivery[]): Promise<void> {
+export async function insertDeliveries(trx: Kysely<Database>, rows: NewDelivery[]): Promise<void> {
   const engine = sqlEngineOf(trx);
   if (engine === 'postgres' && trx.isTransaction) return deliveryBatchOf(trx).add(rows);
   await hotExec(trx, INSERT_DELIVERIES_SQL[engine], batchRowsParams(engine, NEW_DELIVERY_COLUMNS, rows));
