@@ -7,44 +7,30 @@
 import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { openDatabase } from './db/connect.js';
 import { spawnRelayCluster, type RelayCluster } from './reliability/relay-cluster.js';
+import { request, type RequestSpec } from './reliability/http-load.js';
 import { createRelayStore } from './reliability/relay-process.js';
 import { createTenant } from './tenants.js';
 import { runCli } from './testing/cli-run.js';
+import { waitUntil } from './testing/webhook-fixtures.js';
 
-/** One request on a connection of its own (no keep-alive agent). */
-function call(port: number, method: string, path: string, headers: Record<string, string> = {}, json?: unknown): Promise<{ status: number; body: unknown }> {
+/** One request on a connection of its own (http-load's `request` without an agent), its JSON answer. */
+async function call(port: number, method: RequestSpec['method'], path: string, headers: Record<string, string> = {}, json?: unknown): Promise<{ status: number; body: unknown }> {
   const body = json === undefined ? undefined : JSON.stringify(json);
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { host: '127.0.0.1', port, method, path, agent: false, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) } },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () => {
-          resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as unknown) : null });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
+  const res = await request(`http://127.0.0.1:${port}`, { method, path, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) }, body });
+  const text = res.body.toString('utf8');
+  return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
 }
 
-async function until<T>(what: string, fn: () => T | undefined | false, output: () => string, deadlineMs = 90_000): Promise<T> {
-  const end = Date.now() + deadlineMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}; output:\n${output()}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** waitUntil with the cluster's output in the error, for a failure that says why. */
+function until<T>(what: string, check: () => T | undefined | false, output: () => string, timeoutMs = 90_000): Promise<T> {
+  return waitUntil(what, () => Promise.resolve(check()), timeoutMs).catch((err: unknown) => {
+    throw new Error(`${String(err)}; output:\n${output()}`);
+  });
 }
 
 const parentOf = (pid: number) => Number(readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]);
