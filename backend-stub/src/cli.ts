@@ -1,8 +1,7 @@
 import cluster from 'node:cluster';
 import { runRelayCluster } from './cluster.js';
-import { dbOptionsOf, describeConfig, isLoopbackHost, loadConfig } from './config.js';
-import { openDatabase } from './db/connect.js';
-import { migrateToLatest } from './db/migrate.js';
+import { describeConfig, isLoopbackHost, loadConfig } from './config.js';
+import { withMigratedDatabase } from './db/migrate.js';
 import { serve } from './server.js';
 import { createTenant, DEMO_API_KEY } from './tenants.js';
 import { REVIEWER_USAGE, reviewerCommand } from './console/cli-reviewer.js';
@@ -67,28 +66,17 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (cmd === 'migrate') {
-      const config = loadConfig(process.env, rest);
-      const { db } = openDatabase(dbOptionsOf(config));
-      try {
-        const results = await migrateToLatest(db);
-        process.stdout.write(results.length ? results.map((r) => `applied ${r.migrationName}\n`).join('') : 'database is up to date\n');
-      } finally {
-        await db.destroy();
-      }
+      await withMigratedDatabase(loadConfig(process.env, rest), (_db, applied) => {
+        process.stdout.write(applied.length ? applied.map((r) => `applied ${r.migrationName}\n`).join('') : 'database is up to date\n');
+        return Promise.resolve();
+      });
       return 0;
     }
     if (cmd === 'tenant' && rest[0] === 'create') {
       const name = rest[1];
       if (!name || name.startsWith('--')) throw new Error('tenant create needs a name');
-      const config = loadConfig(process.env, rest.slice(2));
-      const { db } = openDatabase(dbOptionsOf(config));
-      try {
-        await migrateToLatest(db);
-        const { tenantId, apiKey } = await createTenant(db, name);
-        process.stdout.write(`tenant  ${tenantId} (${name})\napi key ${apiKey}\nThe key is shown only now; the relay stores only its hash.\n`);
-      } finally {
-        await db.destroy();
-      }
+      const { tenantId, apiKey } = await withMigratedDatabase(loadConfig(process.env, rest.slice(2)), (db) => createTenant(db, name));
+      process.stdout.write(`tenant  ${tenantId} (${name})\napi key ${apiKey}\nThe key is shown only now; the relay stores only its hash.\n`);
       return 0;
     }
     if (cmd === 'reviewer') return await reviewerCommand(rest, (text) => process.stdout.write(text));

@@ -13,9 +13,8 @@
  * `stopTimeoutMs`.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { dbOptionsOf, type RelayConfig } from './config.js';
-import { openDatabase } from './db/connect.js';
-import { migrateToLatest } from './db/migrate.js';
+import type { RelayConfig } from './config.js';
+import { withMigratedDatabase } from './db/migrate.js';
 
 export interface RelayClusterOptions {
   /** First restart delay after a process died, ms (default 1000). */
@@ -32,14 +31,7 @@ const RESTART_WINDOW_MS = 60_000;
 export async function runRelayCluster(config: RelayConfig, opts: RelayClusterOptions = {}): Promise<number> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const restartDelayMs = opts.restartDelayMs ?? 1000;
-  if (config.autoMigrate) {
-    const { db } = openDatabase(dbOptionsOf(config));
-    try {
-      await migrateToLatest(db);
-    } finally {
-      await db.destroy();
-    }
-  }
+  if (config.autoMigrate) await withMigratedDatabase(config, () => Promise.resolve());
   return new Promise<number>((resolve) => {
     const live = new Set<Worker>();
     const restarts: number[] = [];

@@ -4,8 +4,7 @@
  * the process list), else a random one is generated and printed once.
  */
 import { loadConfig } from '../config.js';
-import { openDatabase } from '../db/connect.js';
-import { migrateToLatest } from '../db/migrate.js';
+import { withMigratedDatabase } from '../db/migrate.js';
 import { createReviewer, listReviewers, normaliseEmail, updateReviewer } from './reviewers.js';
 import { REVIEWER_ROLES, type ReviewerRole } from './tables.js';
 
@@ -42,9 +41,7 @@ export async function reviewerCommand(argv: string[], out: (text: string) => voi
   const tenantId = picked.tenant;
   if (!tenantId) throw new Error('--tenant <id> is required');
   const config = loadConfig(process.env, rest);
-  const { db } = openDatabase({ databaseUrl: config.databaseUrl, pgSchema: config.pgSchema });
-  try {
-    await migrateToLatest(db);
+  return withMigratedDatabase(config, async (db) => {
     const tenant = await db.selectFrom('tenants').select('id').where('id', '=', tenantId).executeTakeFirst();
     if (!tenant) throw new Error(`no tenant ${tenantId}`);
     if (sub === 'list') {
@@ -67,7 +64,5 @@ export async function reviewerCommand(argv: string[], out: (text: string) => voi
     if (generated) out(`password ${password}\nThe password is shown only now; the relay stores only its scrypt hash.\n`);
     out(`sign in at ${config.publicUrl}/console/?tenant=${encodeURIComponent(tenantId)}\n`);
     return 0;
-  } finally {
-    await db.destroy();
-  }
+  });
 }

@@ -1,5 +1,8 @@
 import { Migrator, PostgresAdapter, sql, type Kysely, type MigrationResult } from 'kysely';
+import { dbOptionsOf, type RelayConfig } from '../config.js';
+import { openDatabase } from './connect.js';
 import { migrations } from './migrations/index.js';
+import type { Database } from './schema.js';
 
 /** Runs every pending migration; throws with the failing migration's error. */
 export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<MigrationResult[]> {
@@ -33,6 +36,19 @@ export async function migrateToLatest<DB>(db: Kysely<DB>): Promise<MigrationResu
     throw err;
   }
   return results ?? [];
+}
+
+/**
+ * The relay's database for a one-off job (the CLI's commands, the `--workers` primary): opened from
+ * `config`, migrated to the latest schema, closed once `fn` settles. `applied`: what this run migrated.
+ */
+export async function withMigratedDatabase<T>(config: RelayConfig, fn: (db: Kysely<Database>, applied: MigrationResult[]) => Promise<T>): Promise<T> {
+  const { db } = openDatabase(dbOptionsOf(config));
+  try {
+    return await fn(db, await migrateToLatest(db));
+  } finally {
+    await db.destroy();
+  }
 }
 
 function isOtherSchemaVanished(error: unknown, ours: string | undefined): boolean {
