@@ -17,6 +17,7 @@ import type { Engine } from '../backend-stub/src/testing/engines.js';
 import { startReceiver, type ReceivedRequest, type Receiver } from '../backend-stub/src/testing/receiver.js';
 import { MAX_ENDPOINTS_PER_TENANT } from '../backend-stub/src/webhooks/endpoints.js';
 import { signatureHeaders } from '../backend-stub/src/webhooks/signing.js';
+import { spawnIngestFloor, type IngestFloor } from './lib/ingest-floor.js';
 import { cannon, cpuSecondsOf, httpLoad, interleaved, ownCpuSeconds, sequence, type Measured } from './lib/load.js';
 import { createEndpoint, createSessions, jsonFlag, type Session } from './lib/relay-client.js';
 
@@ -65,6 +66,21 @@ async function withRelay<T>(engine: Engine, env: Record<string, string>, fn: (re
   }
 }
 
+/** The durable-ingest floor (bench/lib/ingest-floor-server.ts) on a store of its own, for `fn`. */
+async function withIngestFloor<T>(engine: Engine, fn: (floor: IngestFloor) => Promise<T>): Promise<T> {
+  const store = await createRelayStore(engine, 'eye_floor');
+  try {
+    const floor = await spawnIngestFloor(store);
+    try {
+      return await fn(floor);
+    } finally {
+      await floor.stop();
+    }
+  } finally {
+    await store.destroy();
+  }
+}
+
 /** A relay's open-loop spec for a plain JSON flag of `sessions`, ids `${prefix}-${i}`. */
 const flagsOf = (sessions: Session[], prefix: string) => (i: number) => jsonFlag(itemAt(sessions, i % sessions.length, 'sessions'), `${prefix}-${i}`, Math.floor(i / sessions.length));
 const noopOf = (sessions: Session[]): RequestSpec => ({ method: 'POST', path: '/bench/noop', headers: { 'content-type': 'application/json' }, body: jsonFlag(itemAt(sessions, 0, 'sessions'), 'noop').body });
@@ -83,21 +99,31 @@ export async function benchIngest(engine: Engine, o: BenchOptions) {
     async (relay) => {
       const sessions = await createSessions(relay.url, apiKeyOf(relay), 200);
       const noop = () => noopOf(sessions);
-      const m = await interleaved(
-        [
-          { name: 'noop', pids: [relay.pid], run: cannon([{ url: relay.url, connections: o.concurrency }], noop) },
-          { name: 'ingest', pids: [relay.pid], run: cannon([{ url: relay.url, connections: o.concurrency }], sequence(flagsOf(sessions, 'f'))) },
-          { name: 'noopInHouse', pids: [relay.pid], run: httpLoad(relay.url, o.concurrency, noop) },
-        ],
-        o,
-      );
-      const noopM = variant(m, 'noop');
-      const noopInHouse = variant(m, 'noopInHouse');
-      const ingest = variant(m, 'ingest');
-      o.log(`  ${engine} no-op (autocannon)  ${fmt(noopM)}`);
-      o.log(`  ${engine} no-op (in-house)    ${fmt(noopInHouse)}`);
-      o.log(`  ${engine} ingest (autocannon) ${fmt(ingest)}`);
-      return { sessions: sessions.length, noop: noopM, ingest, noopInHouse };
+      return withIngestFloor(engine, async (floor) => {
+        const at = (url: string) => [{ url, connections: o.concurrency }];
+        const m = await interleaved(
+          [
+            { name: 'noop', pids: [relay.pid], run: cannon(at(relay.url), noop) },
+            { name: 'ingest', pids: [relay.pid], run: cannon(at(relay.url), sequence(flagsOf(sessions, 'f'))) },
+            { name: 'noopInHouse', pids: [relay.pid], run: httpLoad(relay.url, o.concurrency, noop) },
+            { name: 'floorNoop', pids: [floor.pid], run: cannon(at(floor.url), noop) },
+            { name: 'floorIngest', pids: [floor.pid], run: cannon(at(floor.url), sequence(flagsOf(sessions, 'f'))) },
+          ],
+          o,
+        );
+        const noopM = variant(m, 'noop');
+        const noopInHouse = variant(m, 'noopInHouse');
+        const ingest = variant(m, 'ingest');
+        const floorNoop = variant(m, 'floorNoop');
+        const floorIngest = variant(m, 'floorIngest');
+        o.log(`  ${engine} no-op (autocannon)  ${fmt(noopM)}`);
+        o.log(`  ${engine} no-op (in-house)    ${fmt(noopInHouse)}`);
+        o.log(`  ${engine} ingest (autocannon) ${fmt(ingest)}`);
+        o.log(`  ${engine} floor no-op         ${fmt(floorNoop)}`);
+        o.log(`  ${engine} floor ingest        ${fmt(floorIngest)}`);
+        const floorResult = { noop: floorNoop, ingest: floorIngest, ratio: floorIngest.perSecond / floorNoop.perSecond };
+        return { sessions: sessions.length, noop: noopM, ingest, noopInHouse, floor: floorResult };
+      });
     },
     true,
   );
@@ -120,6 +146,8 @@ export async function benchIngest(engine: Engine, o: BenchOptions) {
     singleTransaction: { ...single, ratio: single.perSecond / noopRate },
     // The in-house closed loop on the same route in the same rounds: its rate / autocannon's.
     inHouseNoop: { ...grouped.noopInHouse, ratioToAutocannon: grouped.noopInHouse.perSecond / noopRate },
+    // The least any durable ingest costs here (bench/lib/ingest-floor-server.ts), in the same rounds.
+    floor: grouped.floor,
   };
 }
 

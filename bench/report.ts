@@ -27,6 +27,8 @@ interface IngestResult {
   ratio: number;
   inHouseNoop?: Rate & { ratioToAutocannon: number };
   singleTransaction?: Rate & { ratio: number };
+  /** The durable-ingest floor in the same rounds (runs from 2026-12-05 on). */
+  floor?: { noop: Rate; ingest: Rate; ratio: number };
 }
 interface GrowthResult {
   byClients?: Record<string, { noop: Rate; ingest: Rate; ratio: number }>;
@@ -218,6 +220,16 @@ export function rows(r: BenchResults): Row[] {
     out.push({ figure: 'flag ingest, JSON, durable (group commit)', engine: e, value: rate(v.ingest, 'flags/s'), target: e === 'sqlite' ? 'CPU <= 0.1 ms' : '', verdict: e === 'sqlite' && typeof v.ingest.cpuMsPerRequest === 'number' ? verdict(v.ingest.cpuMsPerRequest <= 0.1) : '' });
     const goal = e === 'sqlite' ? 0.5 : 0.25;
     out.push({ figure: `ingest / no-op (c=${v.concurrency})`, engine: e, value: `${f(v.ratio * 100, 1)} %`, target: `>= ${goal * 100} %`, verdict: verdict(v.ratio >= goal) });
+    if (v.floor) {
+      const fl = v.floor;
+      out.push({
+        figure: 'durable-ingest floor, same rounds: node:http + the driver, flag + event row, group commit; no token, checks, risk or rules',
+        engine: e,
+        value: `${rate(fl.ingest, 'flags/s').replace('relay CPU', 'CPU')} = ${f(fl.ratio * 100, 1)} % of its own no-op route (${f(fl.noop.perSecond)} req/s); the relay's ingest = ${f(v.ingest.perSecond / fl.ingest.perSecond, 2)} of it`,
+        target: '',
+        verdict: '',
+      });
+    }
     if (v.singleTransaction) {
       const st = v.singleTransaction;
       out.push({ figure: 'same, one transaction per flag (EYE_INGEST_GROUP_COMMIT=0)', engine: e, value: `${f(st.perSecond)} flags/s = ${f(st.ratio * 100, 1)} % of the no-op, p99 ${f(st.p99Ms, 1)} ms${cpu(st)}`, target: '', verdict: '' });
