@@ -92,3 +92,59 @@ test('gatherWhenSteadyMs: a lone writer that waits for each answer stops waiting
   const elapsed = performance.now() - started;
   assert.ok(elapsed < 6000, `48 writes one after another took ${elapsed.toFixed(0)} ms`);
 });
+
+/** A commit function that holds each transaction until released, recording batches in start order. */
+function heldCommits() {
+  const started: number[][] = [];
+  const releases: (() => void)[] = [];
+  const commit = async (items: number[]) => {
+    started.push(items);
+    await new Promise<void>((r) => releases.push(r));
+  };
+  const until = async (cond: () => boolean, what: string) => {
+    const deadline = performance.now() + 20_000;
+    while (!cond()) {
+      if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}; started ${JSON.stringify(started)}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  };
+  return { started, releases, commit, until };
+}
+
+test('overlapAfterMs: writes behind a transaction in flight join its next batch, not a transaction of their own', async () => {
+  const h = heldCommits();
+  const group = new GroupCommit<number>(h.commit, { maxBatch: 10, parallel: 4, overlapAfterMs: 60_000 });
+  const first = group.write(1);
+  await h.until(() => h.started.length === 1, 'the first transaction');
+  // Three turns of writes while it is in flight (eager overlapping would start three transactions).
+  const rest: Promise<void>[] = [];
+  for (const n of [2, 3, 4]) {
+    rest.push(group.write(n));
+    await new Promise((r) => setImmediate(r));
+  }
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(h.started, [[1]], 'no second transaction while no full batch waits');
+  h.releases.shift()?.();
+  await first;
+  await h.until(() => h.started.length === 2, 'the next batch');
+  assert.deepEqual(h.started[1], [2, 3, 4]);
+  h.releases.shift()?.();
+  await Promise.all(rest);
+});
+
+test('overlapAfterMs: a full batch waiting, or writes held up that long, start another transaction', async () => {
+  const h = heldCommits();
+  const group = new GroupCommit<number>(h.commit, { maxBatch: 3, parallel: 3, overlapAfterMs: 200 });
+  const all = [group.write(1)];
+  await h.until(() => h.started.length === 1, 'the first transaction');
+  // A full batch (3) waits: it starts at once beside the first.
+  all.push(...[2, 3, 4].map((n) => group.write(n)));
+  await h.until(() => h.started.length === 2, 'a transaction for the full batch');
+  assert.deepEqual(h.started[1], [2, 3, 4]);
+  // One more write, behind two transactions held up: after overlapAfterMs it gets a third.
+  all.push(group.write(5));
+  await h.until(() => h.started.length === 3, 'a transaction for the write held up');
+  assert.deepEqual(h.started[2], [5]);
+  for (const release of h.releases) release();
+  await Promise.all(all);
+});

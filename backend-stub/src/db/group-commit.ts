@@ -12,6 +12,13 @@ export interface GroupCommitOptions<T> {
   maxBatch?: number;
   /** Transactions in flight at once (default 1). More than one needs `order` when items lock rows. */
   parallel?: number;
+  /**
+   * With `parallel` > 1: while a transaction is in flight, another starts only once a full batch
+   * (`maxBatch`) waits, or once the oldest waiting write has waited this long (a transaction held
+   * up by a lock or a slow server). Until then waiting writes go into the next batch of the one in
+   * flight: fewer, larger transactions. Default: another starts at once for whatever waits.
+   */
+  overlapAfterMs?: number;
   /** Sorts a batch before it is written, e.g. by the row it locks, so parallel batches never deadlock. */
   order?: (a: T, b: T) => number;
   /**
@@ -38,7 +45,9 @@ const GATHER_MISSES_BEFORE_PAUSE = 4;
 const GATHER_PAUSE_MS = 1000;
 
 export class GroupCommit<T> {
-  private queue: { item: T; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  private queue: { item: T; resolve: () => void; reject: (err: unknown) => void; at: number }[] = [];
+  /** The pending start of an overlapping transaction (overlapAfterMs). */
+  private overlapTimer: NodeJS.Timeout | null = null;
   private active = 0;
   private scheduled = false;
   private readonly maxBatch: number;
@@ -62,9 +71,9 @@ export class GroupCommit<T> {
 
   write(item: T): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
       const steadyMs = this.opts.gatherWhenSteadyMs ?? 0;
-      const at = steadyMs > 0 ? performance.now() : 0;
+      const at = steadyMs > 0 || this.opts.overlapAfterMs !== undefined ? performance.now() : 0;
+      this.queue.push({ item, resolve, reject, at });
       const steady = at - this.lastWriteAt < steadyMs && at >= this.gatherOffUntil;
       this.lastWriteAt = at;
       const g = this.gathering;
@@ -101,17 +110,46 @@ export class GroupCommit<T> {
     });
   }
 
-  /** Starts drainers until the queue is empty or `parallel` are running. */
+  /** Starts drainers until the queue is empty or `parallel` are running (see overlapAfterMs). */
   private fill(): void {
-    while (this.queue.length > 0 && this.active < this.parallel) {
+    while (this.queue.length > 0 && this.active < this.parallel && this.mayStartNow()) {
       this.active++;
       void this.drain();
     }
+    this.armOverlap();
+  }
+
+  /** Another transaction may start: none is in flight, overlapping is eager, or a full batch waits. */
+  private mayStartNow(): boolean {
+    return this.active === 0 || this.opts.overlapAfterMs === undefined || this.queue.length >= this.maxBatch;
+  }
+
+  /** With writes waiting behind a transaction in flight: start another once the oldest has waited overlapAfterMs. */
+  private armOverlap(): void {
+    const afterMs = this.opts.overlapAfterMs;
+    const [oldest] = this.queue;
+    if (afterMs === undefined || this.overlapTimer || !oldest || this.active === 0 || this.active >= this.parallel) return;
+    const waitMs = Math.max(0, oldest.at + afterMs - performance.now());
+    this.overlapTimer = setTimeout(() => {
+      this.overlapTimer = null;
+      const [first] = this.queue;
+      if (first && this.active < this.parallel && performance.now() - first.at >= afterMs) {
+        this.active++;
+        void this.drain();
+      }
+      this.armOverlap();
+    }, waitMs);
   }
 
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.maxBatch);
+      // What waits now waits behind this batch: its own time to start another runs from its oldest.
+      if (this.overlapTimer) {
+        clearTimeout(this.overlapTimer);
+        this.overlapTimer = null;
+      }
+      this.armOverlap();
       this.lastBatchSize = batch.length;
       const order = this.opts.order;
       if (order) batch.sort((a, b) => order(a.item, b.item));
