@@ -31,7 +31,7 @@ async function runBySession(units: Unit[], trx: Transaction<Database>): Promise<
 }
 
 /** How long flags wait behind a transaction in flight before another starts for them (PostgreSQL). */
-const OVERLAP_AFTER_MS = 100;
+const OVERLAP_AFTER_MS = 30;
 
 /**
  * Group commit for plain flags: flags that arrive together are stored in one transaction (one
