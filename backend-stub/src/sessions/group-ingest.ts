@@ -63,7 +63,7 @@ export function groupIngest(
       // to the webhook worker and the other routes.
       parallel: opts.parallel ?? (engine === 'postgres' ? 4 : 1),
       // A second transaction only for a full batch or one held up: at 32 clients, transactions of
-      // 7 flags each from eager overlapping cost PostgreSQL twice the CPU per flag of batches of ~30.
+      // 7 flags each from eager overlapping cost PostgreSQL twice the CPU per flag of batches of ~16.
       overlapAfterMs: opts.overlapAfterMs ?? OVERLAP_AFTER_MS,
       onSharedFailure: (err, items) => opts.log?.warn({ err, items }, 'shared ingest transaction failed; storing its flags one by one'),
       order: (a, b) => (a.sessionId < b.sessionId ? -1 : a.sessionId > b.sessionId ? 1 : 0),
