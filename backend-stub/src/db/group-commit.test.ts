@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { waitUntil } from '../testing/webhook-fixtures.js';
 import { GroupCommit } from './group-commit.js';
 
 test('writes of one turn share a commit; later writes wait for the next; each settles after its commit', async () => {
@@ -101,13 +102,11 @@ function heldCommits() {
     started.push(items);
     await new Promise<void>((r) => releases.push(r));
   };
-  const until = async (cond: () => boolean, what: string) => {
-    const deadline = performance.now() + 20_000;
-    while (!cond()) {
-      if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}; started ${JSON.stringify(started)}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  };
+  // On a timeout, the batches started by then say why.
+  const until = (cond: () => boolean, what: string) =>
+    waitUntil(what, () => Promise.resolve(cond()), 20_000).catch((err: unknown) => {
+      throw new Error(`${String(err)}; started ${JSON.stringify(started)}`);
+    });
   return { started, releases, commit, until };
 }
 
