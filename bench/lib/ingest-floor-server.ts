@@ -15,6 +15,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
+import { GroupCommit } from '../../backend-stub/src/db/group-commit.js';
 
 interface FloorFlag {
   sessionId: string;
@@ -88,26 +89,6 @@ async function postgresWriter(url: string, schema: string | undefined): Promise<
   };
 }
 
-/** Group commit: flags that arrive while a batch is being written go into the next one. */
-function groupCommit(write: WriteBatch): (flag: FloorFlag) => Promise<void> {
-  let next: { flags: FloorFlag[]; done: Promise<void> } | null = null;
-  let writing: Promise<void> = Promise.resolve();
-  return (flag) => {
-    if (!next) {
-      const batch: FloorFlag[] = [];
-      const previous = writing;
-      const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => previous).then(() => {
-        if (next?.flags === batch) next = null;
-        return write(batch, new Date().toISOString());
-      });
-      writing = done.catch(() => undefined);
-      next = { flags: batch, done };
-    }
-    next.flags.push(flag);
-    return next.done;
-  };
-}
-
 function answer(res: http.ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
@@ -116,7 +97,9 @@ function answer(res: http.ServerResponse, status: number, body: unknown): void {
 async function main(): Promise<void> {
   const url = process.env.DATABASE_URL ?? '';
   const write = /^postgres(ql)?:/.test(url) ? await postgresWriter(url, process.env.EYE_PG_SCHEMA) : sqliteWriter(url);
-  const ingest = groupCommit(write);
+  // The relay's own group commit (db/group-commit.ts), with its defaults: the flags of one turn
+  // share a transaction, those that arrive while it commits share the next, one at a time.
+  const group = new GroupCommit<FloorFlag>((flags) => write(flags, new Date().toISOString()));
   const flagPath = /^\/v1\/sessions\/([^/]+)\/flags$/;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -148,7 +131,7 @@ async function main(): Promise<void> {
         eventId: `evt_${randomUUID()}`,
         eventData: JSON.stringify({ session_id: sessionId, occurred_at: body.createdAt, details: body.details }),
       };
-      ingest(flag).then(
+      group.write(flag).then(
         () => { answer(res, 200, { id: flag.id, duplicate: false }); },
         (err: unknown) => { answer(res, 503, { error: 'write_failed', message: String(err) }); },
       );
