@@ -209,9 +209,9 @@ export function rows(r: BenchResults): Row[] {
       else fn(engine, v);
     }
   };
-  const cpu = (x: Rate, whose: string) => (typeof x.cpuMsPerRequest === 'number' ? `, ${whose} ${f(x.cpuMsPerRequest, 3)} ms each` : '');
   /** `whose`: the process the CPU figure is of (the floor's server is not the relay). */
-  const rate = (x: Rate, unit: string, whose = 'relay CPU') => `${f(x.perSecond)} ${unit}, p50 ${f(x.p50Ms, 1)} ms, p99 ${f(x.p99Ms, 1)} ms${cpu(x, whose)}${x.failed ? ` (${x.failed} failed)` : ''}`;
+  const cpu = (x: Rate, whose = 'relay CPU') => (typeof x.cpuMsPerRequest === 'number' ? `, ${whose} ${f(x.cpuMsPerRequest, 3)} ms each` : '');
+  const rate = (x: Rate, unit: string, whose?: string) => `${f(x.perSecond)} ${unit}, p50 ${f(x.p50Ms, 1)} ms, p99 ${f(x.p99Ms, 1)} ms${cpu(x, whose)}${x.failed ? ` (${x.failed} failed)` : ''}`;
   each('ingest', r.ingest, (e, v) => {
     const tool = v.loadTool ? `, ${v.loadTool}` : '';
     out.push({ figure: `no-op route (same server${tool})`, engine: e, value: rate(v.noop, 'req/s'), target: '', verdict: '' });
@@ -233,7 +233,7 @@ export function rows(r: BenchResults): Row[] {
     }
     if (v.singleTransaction) {
       const st = v.singleTransaction;
-      out.push({ figure: 'same, one transaction per flag (EYE_INGEST_GROUP_COMMIT=0)', engine: e, value: `${f(st.perSecond)} flags/s = ${f(st.ratio * 100, 1)} % of the no-op, p99 ${f(st.p99Ms, 1)} ms${cpu(st, 'relay CPU')}`, target: '', verdict: '' });
+      out.push({ figure: 'same, one transaction per flag (EYE_INGEST_GROUP_COMMIT=0)', engine: e, value: `${f(st.perSecond)} flags/s = ${f(st.ratio * 100, 1)} % of the no-op, p99 ${f(st.p99Ms, 1)} ms${cpu(st)}`, target: '', verdict: '' });
     }
   });
   each('growth', r.growth, (e, v) => {
